@@ -1,0 +1,85 @@
+import { z } from 'zod';
+
+/**
+ * Every setting geosync reads, in one schema. Each leaf is documented here; `docs/configuration.md`
+ * is generated from this file (`npm run docs:config`) and a test fails when it is out of date.
+ * Environment variable names are derived from the path: `server.port` -> `GEOSYNC_SERVER_PORT`.
+ */
+
+const bool = z.union([z.boolean(), z.stringbool()]);
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+
+export const configSchema = z.strictObject({
+  dataDir: z
+    .string()
+    .min(1)
+    .default('./data')
+    .describe('Folder for the embedded store, the generated secret key and the local file service.'),
+  server: z
+    .strictObject({
+      host: z.string().min(1).default('localhost').describe('Interface to listen on; 0.0.0.0 for all.'),
+      port: port.default(8080).describe('HTTP port.'),
+      bodyLimitBytes: positiveInt.default(1_048_576).describe('Largest accepted request body in bytes.'),
+      trustProxy: bool.default(false).describe('Trust X-Forwarded-* headers (behind a reverse proxy).'),
+    })
+    .prefault({}),
+  store: z
+    .strictObject({
+      url: z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+        .optional()
+        .describe('PostgreSQL URL of the store. Unset: embedded PGlite in <dataDir>/store.'),
+      poolSize: positiveInt.default(10).describe('Connections in the pool (PostgreSQL store only).'),
+      postgis: bool
+        .default(true)
+        .describe('Load PostGIS into the embedded store so the built-in `local` database connection has it.'),
+    })
+    .prefault({}),
+  admin: z
+    .strictObject({
+      password: z
+        .string()
+        .min(8)
+        .optional()
+        .describe('Password of the `admin` user created on first start. Unset: one is generated and printed once.'),
+    })
+    .prefault({}),
+  secrets: z
+    .strictObject({
+      key: z
+        .string()
+        .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be 32 bytes in base64')
+        .optional()
+        .describe('AES-256-GCM key (base64, 32 bytes) for secrets at rest. Unset: generated into <dataDir>/secret.key.'),
+    })
+    .prefault({}),
+  auth: z
+    .strictObject({
+      sessionHours: positiveInt.default(12).describe('Lifetime of a web UI session, in hours.'),
+      secureCookies: z
+        .enum(['auto', 'always', 'never'])
+        .default('auto')
+        .describe('Mark session cookies Secure: auto = when the request came over HTTPS.'),
+      loginAttempts: positiveInt.default(5).describe('Failed logins allowed per user name and address per window.'),
+      loginWindowSeconds: positiveInt.default(300).describe('Window of the login rate limit, in seconds.'),
+    })
+    .prefault({}),
+  log: z
+    .strictObject({
+      level: z
+        .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+        .default('info')
+        .describe('Log level.'),
+    })
+    .prefault({}),
+  metrics: z
+    .strictObject({
+      public: bool.default(true).describe('Serve /metrics without authentication (for Prometheus scrapers).'),
+    })
+    .prefault({}),
+});
+
+export type AppConfig = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;

@@ -67,7 +67,7 @@ CREATE INDEX sessions_user ON sessions (user_id);
 
 CREATE TABLE connections (
   id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-  name text NOT NULL UNIQUE,
+  name text NOT NULL,
   kind text NOT NULL CHECK (kind IN ('database', 'file_service', 'map_server', 'peer')),
   type text NOT NULL,
   description text NOT NULL DEFAULT '',
@@ -79,3 +79,5 @@ CREATE TABLE connections (
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now()
 );
+-- Names are unique per kind: the built-in database and file service are both called `local`.
+CREATE UNIQUE INDEX connections_kind_name ON connections (kind, name);

@@ -1,0 +1,52 @@
+import type { Readable } from 'node:stream';
+
+import { UserError } from '../errors/errors.ts';
+import type { Connector } from './connector.ts';
+
+/** One file or folder in a file service; `path` is relative to the service's root, `/`-separated. */
+export interface FileEntry {
+  path: string;
+  size: number;
+  modified: Date;
+  isDirectory: boolean;
+}
+
+/**
+ * The file-service capability: a folder tree on a local disk, an S3 bucket, an FTP or SFTP
+ * server. Every path is relative to the service's root, uses `/`, and may not leave the root
+ * (`..` climbing out, absolute paths, NUL bytes, links pointing outside are refused with
+ * UserError `path_outside_root`). `''` is the root itself. Tasks depend on this interface,
+ * never on a concrete connector.
+ */
+export interface FileService {
+  /** Direct children of `dir` (not recursive), sorted by path. Missing folder: `file_not_found`. */
+  list(dir?: string): Promise<FileEntry[]>;
+  /** Missing path: UserError `file_not_found` (404). */
+  stat(path: string): Promise<FileEntry>;
+  /** Opens the file; fails before returning (not mid-stream) when it is missing. */
+  read(path: string): Promise<Readable>;
+  /**
+   * Writes the whole stream, then makes it visible at once (readers never see half a file);
+   * creates missing parent folders; replaces an existing file.
+   */
+  write(path: string, body: Readable, signal?: AbortSignal): Promise<void>;
+  /** Removes a file, or a folder with its content. Missing already: nothing to do (idempotent). */
+  remove(path: string): Promise<void>;
+  exists(path: string): Promise<boolean>;
+}
+
+/** Narrows a connector to the file-service capability, for callers holding a plain Connector. */
+export function isFileService(connector: Connector): connector is Connector & FileService {
+  const c = connector as Partial<FileService>;
+  return ['list', 'stat', 'read', 'write', 'remove', 'exists'].every(
+    (m) => typeof c[m as keyof FileService] === 'function',
+  );
+}
+
+/** The one error every file service raises for a missing file or folder. */
+export function fileNotFound(path: string): UserError {
+  return new UserError('file_not_found', `File '${path}' does not exist`, {
+    status: 404,
+    details: [{ field: 'path', message: 'does not exist' }],
+  });
+}

@@ -1,0 +1,100 @@
+import path from 'node:path';
+
+import { CompiledQuery, sql } from 'kysely';
+import type { Logger } from 'pino';
+
+import type { AppConfig } from './config/config.schema.ts';
+import { builtinConnectorTypes } from './connectors/builtin.ts';
+import { createConnectorRegistry } from './connectors/connector-registry.ts';
+import type { EmbeddedDatabase } from './connectors/connector.ts';
+import { createAuthService } from './domain/auth/auth.service.ts';
+import { createTokensService } from './domain/auth/tokens.service.ts';
+import { bootstrap, type BootstrapResult } from './domain/bootstrap.ts';
+import { createConnectionsService } from './domain/connections/connections.service.ts';
+import type { GeosyncContext } from './domain/context.ts';
+import { createRolesService } from './domain/roles/roles.service.ts';
+import { LoginLimiter } from './domain/security/login-limiter.ts';
+import { createUsersService } from './domain/users/users.service.ts';
+import { createWorkspacesService } from './domain/workspaces/workspaces.service.ts';
+import { createSecretBox } from './lib/secret-box.ts';
+import { loadOrCreateSecretKey } from './lib/secret-key-file.ts';
+import { migrate } from './store/migrate.ts';
+import { openStore, type Store } from './store/store.ts';
+
+export interface StartOptions {
+  /** Run migrations and create the admin user and built-in connections (serve, migrate). */
+  prepare: boolean;
+}
+
+export function openConfiguredStore(config: AppConfig): Promise<Store> {
+  const dataDir = path.resolve(config.dataDir);
+  return config.store.url
+    ? openStore({ backend: 'postgres', url: config.store.url, poolSize: config.store.poolSize })
+    : openStore({ backend: 'pglite', dataDir: path.join(dataDir, 'store'), postgis: config.store.postgis });
+}
+
+/**
+ * The composition root: settings -> store -> registries -> services. The API and the CLI get
+ * the same context.
+ */
+export async function createGeosync(
+  config: AppConfig,
+  logger: Logger,
+  options: StartOptions,
+): Promise<{ ctx: GeosyncContext; bootstrap?: BootstrapResult }> {
+  const dataDir = path.resolve(config.dataDir);
+  const store = await openConfiguredStore(config);
+  try {
+    if (options.prepare) {
+      const migrated = await migrate(store.db);
+      if (migrated.applied.length > 0) logger.info({ applied: migrated.applied }, 'store migrated');
+    }
+    const { key, created } = loadOrCreateSecretKey(dataDir, config.secrets.key);
+    if (created) logger.warn({ file: path.join(dataDir, 'secret.key') }, 'generated the secret key: back it up');
+    const box = createSecretBox(key);
+    const embeddedDatabase: EmbeddedDatabase = {
+      query: async (text, params = []) => ({
+        rows: (await store.db.executeQuery(CompiledQuery.raw(text, [...params]))).rows as Record<string, unknown>[],
+      }),
+    };
+    const connectorTypes = createConnectorRegistry(builtinConnectorTypes);
+    const users = createUsersService(store.db);
+    const connections = createConnectionsService({
+      db: store.db,
+      types: connectorTypes,
+      box,
+      deps: { dataDir, embeddedDatabase },
+    });
+    const limiter = new LoginLimiter(config.auth.loginAttempts, config.auth.loginWindowSeconds * 1000);
+    const ctx: GeosyncContext = {
+      config,
+      logger,
+      db: store.db,
+      storeBackend: store.backend,
+      users,
+      roles: createRolesService(store.db),
+      auth: createAuthService(store.db, users, { sessionHours: config.auth.sessionHours, limiter }),
+      tokens: createTokensService(store.db),
+      workspaces: createWorkspacesService(store.db),
+      connections,
+      connectorTypes,
+      isReady: async () => (await sql<{ ok: number }>`SELECT 1 AS ok`.execute(store.db)).rows[0]?.ok === 1,
+      close: () => store.close(),
+    };
+    const result = options.prepare
+      ? await bootstrap(
+          users,
+          connections,
+          {
+            db: { name: 'local', type: 'embedded-postgis', description: 'The embedded PostGIS database of this geosync', config: {}, roles: null },
+            files: { name: 'local', type: 'local-files', description: 'Files in the data folder', config: { root: 'files' }, roles: null },
+          },
+          config.admin.password,
+        )
+      : undefined;
+    return { ctx, bootstrap: result };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}

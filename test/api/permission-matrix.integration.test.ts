@@ -1,0 +1,137 @@
+/**
+ * Every route x every kind of caller. The expected rule of each route is written here by hand,
+ * independent of what the route declares, so a changed or new route fails until it is reviewed.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, test } from 'node:test';
+
+import { ADMIN_ROLE } from '../../src/domain/security/principal.ts';
+import { CLI_PRINCIPAL } from '../../src/cli/cli-context.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+
+type Rule = 'public' | 'authenticated' | 'admin' | 'ws:read' | 'ws:write' | 'ws:admin';
+type Caller = 'anonymous' | 'plain' | 'reader' | 'writer' | 'wsadmin' | 'admin';
+
+const EXPECTED: Record<string, Rule> = {
+  'GET /healthz': 'public',
+  'GET /readyz': 'public',
+  'GET /metrics': 'public',
+  'GET /api/openapi.json': 'public',
+  'POST /api/v1/auth/login': 'public',
+  'GET /api/v1/auth/me': 'authenticated',
+  'POST /api/v1/auth/logout': 'authenticated',
+  'GET /api/v1/users': 'admin',
+  'POST /api/v1/users': 'admin',
+  'GET /api/v1/users/:id': 'admin',
+  'PATCH /api/v1/users/:id': 'admin',
+  'DELETE /api/v1/users/:id': 'admin',
+  'PUT /api/v1/users/:id/password': 'authenticated',
+  'GET /api/v1/roles': 'authenticated',
+  'POST /api/v1/roles': 'admin',
+  'DELETE /api/v1/roles/:name': 'admin',
+  'GET /api/v1/tokens': 'authenticated',
+  'POST /api/v1/tokens': 'authenticated',
+  'DELETE /api/v1/tokens/:id': 'authenticated',
+  'GET /api/v1/workspaces': 'authenticated',
+  'POST /api/v1/workspaces': 'admin',
+  'GET /api/v1/workspaces/:id': 'ws:read',
+  'PATCH /api/v1/workspaces/:id': 'ws:admin',
+  'DELETE /api/v1/workspaces/:id': 'admin',
+  'GET /api/v1/workspaces/:id/grants': 'ws:admin',
+  'PUT /api/v1/workspaces/:id/grants': 'ws:admin',
+  'GET /api/v1/connection-types': 'authenticated',
+  'GET /api/v1/connections': 'authenticated',
+  'POST /api/v1/connections': 'admin',
+  'GET /api/v1/connections/:id': 'authenticated',
+  'PATCH /api/v1/connections/:id': 'admin',
+  'DELETE /api/v1/connections/:id': 'admin',
+  'POST /api/v1/connections/:id/test': 'authenticated',
+};
+
+/** Routes of plugins (API docs pages and assets): public by design. */
+const isDocsRoute = (url: string) => url.startsWith('/api/docs');
+
+const LEVELS = { reader: 1, writer: 2, wsadmin: 3, admin: 4 } as const;
+
+function allowed(rule: Rule, caller: Caller): boolean {
+  if (rule === 'public') return true;
+  if (caller === 'anonymous') return false;
+  if (rule === 'authenticated') return true;
+  if (rule === 'admin') return caller === 'admin';
+  const need = { 'ws:read': 1, 'ws:write': 2, 'ws:admin': 3 }[rule];
+  return caller !== 'plain' && LEVELS[caller] >= need;
+}
+
+let server: TestServer;
+const tokens = {} as Record<Exclude<Caller, 'anonymous'>, string>;
+let workspaceId = '';
+let connectionId = '';
+
+before(async () => {
+  server = await startTestServer();
+  const { ctx } = server;
+  const ws = await ctx.workspaces.create(CLI_PRINCIPAL, 'matrix', '');
+  workspaceId = ws.id;
+  const grants = [];
+  for (const caller of ['plain', 'reader', 'writer', 'wsadmin', 'admin'] as const) {
+    const user = await ctx.users.create({
+      username: `u-${caller}`,
+      password: 'password-123',
+      displayName: '',
+      email: null,
+      roles: caller === 'admin' ? [ADMIN_ROLE] : [],
+    });
+    const principal = (await ctx.users.principalFor(user.id, 'token'))!;
+    tokens[caller] = (await ctx.tokens.create(principal, 'matrix', null)).token;
+    const level = { reader: 'read', writer: 'write', wsadmin: 'admin' }[caller as string] as 'read' | undefined;
+    if (level) grants.push({ user: user.username, level });
+  }
+  await ctx.workspaces.setGrants(CLI_PRINCIPAL, workspaceId, grants);
+  const list = await ctx.connections.list(CLI_PRINCIPAL, { limit: 50, offset: 0 }, 'file_service');
+  connectionId = list.items[0]!.id;
+});
+
+after(async () => {
+  await server?.close();
+});
+
+function concretePath(method: string, url: string): string {
+  return url
+    .replace(':name', 'no-such-role')
+    .replace(':id', () => {
+      if (url.startsWith('/api/v1/workspaces')) return method === 'DELETE' ? randomUUID() : workspaceId;
+      if (url.startsWith('/api/v1/connections/')) return method === 'GET' || url.endsWith('/test') ? connectionId : randomUUID();
+      return randomUUID();
+    });
+}
+
+test('every route has an expected access rule, and every rule a route', () => {
+  const actual = server.routes.filter((r) => !isDocsRoute(r.url)).map((r) => `${r.method} ${r.url}`);
+  assert.deepEqual([...new Set(actual)].sort(), Object.keys(EXPECTED).sort());
+});
+
+for (const caller of ['anonymous', 'plain', 'reader', 'writer', 'wsadmin', 'admin'] as const) {
+  test(`access matrix for ${caller}`, async () => {
+    const failures: string[] = [];
+    for (const [key, rule] of Object.entries(EXPECTED)) {
+      const [method, url] = key.split(' ') as [string, string];
+      const hasBody = method !== 'GET' && method !== 'DELETE';
+      const response = await fetch(server.url + concretePath(method, url), {
+        method,
+        headers: {
+          ...(caller !== 'anonymous' && { authorization: `Bearer ${tokens[caller]}` }),
+          ...(hasBody && { 'content-type': 'application/json' }),
+        },
+        // An unknown field makes every allowed write fail validation, so the matrix changes nothing.
+        body: hasBody ? JSON.stringify({ __probe: 1 }) : undefined,
+      });
+      const ok = allowed(rule, caller);
+      const denied = caller === 'anonymous' ? [401] : rule.startsWith('ws:') && caller === 'plain' ? [404] : [403];
+      const refusal = [401, 403, ...(rule.startsWith('ws:') ? [404] : [])];
+      if (ok && refusal.includes(response.status)) failures.push(`${key}: expected access, got ${response.status}`);
+      if (!ok && !denied.includes(response.status)) failures.push(`${key}: expected ${denied.join('/')}, got ${response.status}`);
+    }
+    assert.deepEqual(failures, []);
+  });
+}

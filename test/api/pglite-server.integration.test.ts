@@ -1,0 +1,50 @@
+/**
+ * geosync on its embedded default (PGlite in a worker thread): the API works, and a long store
+ * query does not hold up other requests.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import { sql } from 'kysely';
+
+import { ApiClient } from '../helpers/http.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+
+let server: TestServer;
+
+before(async () => {
+  server = await startTestServer({ backend: 'pglite' });
+});
+after(async () => {
+  await server?.close();
+});
+
+test('log in and list connections on the embedded store', async () => {
+  assert.equal(server.ctx.storeBackend, 'pglite');
+  const client = new ApiClient(server.url);
+  assert.equal((await client.login('admin', server.adminPassword)).status, 200);
+  const list = await client.request<{ total: number }>('GET', '/api/v1/connections');
+  assert.equal(list.body.total, 2);
+  assert.equal((await fetch(`${server.url}/readyz`)).status, 200);
+});
+
+test('a 1 s store query delays /healthz by less than 50 ms', async () => {
+  const baseline: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t = performance.now();
+    await fetch(`${server.url}/healthz`);
+    baseline.push(performance.now() - t);
+  }
+  const slow = sql`SELECT pg_sleep(1)`.execute(server.ctx.db);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const during: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t = performance.now();
+    const response = await fetch(`${server.url}/healthz`);
+    during.push(performance.now() - t);
+    assert.equal(response.status, 200);
+  }
+  await slow;
+  const delay = Math.max(...during) - Math.min(...baseline);
+  assert.ok(delay < 50, `healthz took up to ${Math.max(...during).toFixed(1)} ms during the query (baseline ${Math.min(...baseline).toFixed(1)} ms)`);
+});

@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+import { type Browser, type Locator, type Page, chromium } from 'playwright-core';
+
+import { startTestServer } from '../helpers/server.ts';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+const screenshotPath = join(repoRoot, 'docs/screenshots/connections.png');
+
+function ensureWebBuild(): void {
+  if (existsSync(join(repoRoot, 'dist/web/index.html'))) return;
+  execFileSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], {
+    cwd: repoRoot,
+    stdio: 'inherit',
+  });
+}
+
+/** Polls until the locator's text matches: playwright-core has no `expect`. */
+async function waitForText(locator: Locator, pattern: RegExp, timeoutMs = 15_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    last = (await locator.textContent({ timeout: Math.max(1, deadline - Date.now()) })) ?? '';
+    if (pattern.test(last)) return last;
+    if (Date.now() > deadline) assert.fail(`expected text matching ${pattern}, last saw ${JSON.stringify(last)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** The table row of the connection with this exact name and type. */
+function connectionRow(page: Page, name: string, type: string): Locator {
+  return page
+    .getByRole('row')
+    .filter({ has: page.getByText(name, { exact: true }) })
+    .filter({ has: page.getByText(type, { exact: true }) });
+}
+
+test('web UI: log in, manage a connection, log out', { timeout: 180_000 }, async (t) => {
+  ensureWebBuild();
+  const server = await startTestServer();
+  const exportsDir = await mkdtemp(join(tmpdir(), 'geosync-web-ui-'));
+  let browser: Browser | undefined;
+  t.after(async () => {
+    await browser?.close();
+    await server.close();
+    await rm(exportsDir, { recursive: true, force: true });
+  });
+
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  const pageErrors: Error[] = [];
+  page.on('pageerror', (error) => pageErrors.push(error));
+
+  await t.test('a wrong password shows the server’s error', async () => {
+    await page.goto(server.url);
+    await page.getByRole('heading', { name: 'Log in' }).waitFor();
+    assert.equal(new URL(page.url()).pathname, '/login');
+    await page.getByLabel('Username').fill('admin');
+    await page.getByLabel('Password').fill(`${server.adminPassword}-wrong`);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await waitForText(page.getByRole('alert'), /\S/);
+  });
+
+  await t.test('the admin logs in and sees the built-in local connections', async () => {
+    await page.getByLabel('Password').fill(server.adminPassword);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('heading', { name: 'Connections' }).waitFor();
+    assert.equal(new URL(page.url()).pathname, '/connections');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Connections' }).waitFor();
+
+    for (const type of ['embedded-postgis', 'local-files']) {
+      const row = connectionRow(page, 'local', type);
+      await row.waitFor();
+      await waitForText(row, /built-in/);
+    }
+  });
+
+  await t.test('adds a local-files connection named exports', async () => {
+    await page.getByRole('button', { name: 'Add connection' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add connection' });
+    await dialog.getByLabel('Type').selectOption('local-files');
+    await dialog.getByLabel('Name', { exact: true }).fill('exports');
+    await dialog.getByLabel('Description').fill('Files for download');
+    await dialog.getByLabel(/^root/i).fill(exportsDir);
+    await dialog.getByRole('button', { name: 'Create connection' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await connectionRow(page, 'exports', 'local-files').waitFor();
+  });
+
+  await t.test('testing it reports ok', async () => {
+    const row = connectionRow(page, 'exports', 'local-files');
+    await row.getByRole('button', { name: 'Test' }).click();
+    await waitForText(page.getByRole('status', { name: 'Test result of exports' }), /^OK\b/);
+  });
+
+  await t.test('editing its description shows the new one in the list', async () => {
+    const row = connectionRow(page, 'exports', 'local-files');
+    await row.getByRole('button', { name: 'Edit' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Edit connection exports' });
+    await dialog.getByLabel('Description').fill('Published GeoPackages');
+    await dialog.getByRole('button', { name: 'Save changes' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await waitForText(row, /Published GeoPackages/);
+
+    await mkdir(dirname(screenshotPath), { recursive: true });
+    await page.screenshot({ path: screenshotPath });
+  });
+
+  await t.test('deleting it after confirming removes it', async () => {
+    const row = connectionRow(page, 'exports', 'local-files');
+    await row.getByRole('button', { name: 'Delete' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete connection exports?' });
+    await dialog.getByRole('button', { name: 'Delete' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await row.waitFor({ state: 'detached' });
+    await connectionRow(page, 'local', 'local-files').waitFor();
+  });
+
+  await t.test('logging out returns to the login page, also after a reload', async () => {
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByRole('heading', { name: 'Log in' }).waitFor();
+    await page.reload();
+    await page.getByRole('heading', { name: 'Log in' }).waitFor();
+    assert.equal(new URL(page.url()).pathname, '/login');
+    assert.equal(await page.getByRole('heading', { name: 'Connections' }).count(), 0);
+  });
+
+  assert.deepEqual(
+    pageErrors.map((error) => error.message),
+    [],
+  );
+});

@@ -1,0 +1,26 @@
+import { fileURLToPath } from 'node:url';
+
+import { defineConfig } from 'vite';
+
+const webDir = fileURLToPath(new URL('.', import.meta.url));
+const outDir = fileURLToPath(new URL('../dist/web', import.meta.url));
+
+export default defineConfig({
+  root: webDir,
+  base: '/',
+  // No @vitejs/plugin-react: esbuild's automatic runtime compiles JSX (no fast refresh).
+  esbuild: { jsx: 'automatic' },
+  build: {
+    outDir,
+    emptyOutDir: true,
+    sourcemap: true,
+    rollupOptions: {
+      onwarn(warning, warn) {
+        // TanStack Query marks modules "use client" for React Server Components; meaningless in an SPA.
+        if (warning.code === 'MODULE_LEVEL_DIRECTIVE' || warning.code === 'SOURCEMAP_ERROR') return;
+        warn(warning);
+      },
+    },
+  },
+  server: { proxy: { '/api': 'http://localhost:8080' } },
+});

@@ -29,8 +29,9 @@ const FASTIFY_CODES: Record<string, string> = {
 function validationDetails(error: { validation: { instancePath: string; message?: string; params?: unknown }[] }, context: string): ErrorDetail[] {
   return error.validation.map((v) => {
     const path = v.instancePath.replace(/^\//, '').split('/').filter(Boolean);
-    const issue = (v.params as { issue?: { keys?: string[] } } | undefined)?.issue;
-    if (issue?.keys?.length) path.push(issue.keys[0]!);
+    // An unknown field is reported on its parent; name the field itself.
+    const keys = (v.params as { keys?: string[] } | undefined)?.keys;
+    if (keys?.length) path.push(keys[0]!);
     const prefix = context === 'body' ? [] : [context === 'querystring' ? 'query' : context];
     return { field: [...prefix, ...path].join('.') || undefined, message: v.message ?? 'invalid' };
   });

@@ -1,3 +1,5 @@
+import { isIPv6 } from 'node:net';
+
 import type pg from 'pg';
 
 import type { TestResult } from '../connector.ts';
@@ -69,7 +71,7 @@ const untrusted = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/;
 
 function describe(error: unknown, config: PostgisConfig): string {
   const code = (error as { code?: string } | undefined)?.code ?? '';
-  const where = `${config.host}:${config.port}`;
+  const where = `${isIPv6(config.host) ? `[${config.host}]` : config.host}:${config.port}`;
   const message = errorMessage(error);
   if (code === '28P01') return `authentication failed for user ${config.user}`;
   if (code === '28000') return `authentication failed for user ${config.user}: ${message}`;
@@ -88,7 +90,9 @@ function describe(error: unknown, config: PostgisConfig): string {
   if (message === sslNotSupported) {
     return `${where} does not accept TLS connections, which sslMode ${config.sslMode} requires`;
   }
-  if (untrusted.test(code)) return `the TLS certificate of ${where} is not trusted (${code}): ${message}`;
+  if (untrusted.test(code)) {
+    return `the TLS certificate of ${where} is not trusted (${code}: ${message}); set sslRootCert to the certificate of the authority that signed it`;
+  }
   return `${where}: ${message}`;
 }
 

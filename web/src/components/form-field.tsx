@@ -27,14 +27,17 @@ export function FormField({
   const describedBy = [errorId, hintId].filter(Boolean).join(' ') || undefined;
   return (
     <div className={`field${error ? ' field-invalid' : ''}`}>
-      <label className="field-label" htmlFor={id}>
-        {label}
+      <div className="field-label-row">
+        <label className="field-label" htmlFor={id}>
+          {label}
+        </label>
+        {/* Outside the label so the input's name stays exactly the label; aria-required says it instead. */}
         {required && (
-          <span className="required-mark" aria-hidden="true">
+          <span className="required-mark" aria-hidden="true" title="Required">
             *
           </span>
         )}
-      </label>
+      </div>
       {children({
         id,
         'aria-describedby': describedBy,

@@ -1,4 +1,4 @@
-import { type FormEvent, useMemo, useState } from 'react';
+import { type FormEvent, useEffect, useMemo, useRef, useState } from 'react';
 
 import type { Connection, ConnectionType } from '../../../../src/contracts/connections.dto.ts';
 import { CheckboxField, FormField } from '../../components/form-field.tsx';
@@ -23,7 +23,13 @@ export function ConnectionFormDialog({
   const editing = connection !== undefined;
   const [typeName, setTypeName] = useState(connection?.type ?? (types.length === 1 ? (types[0]?.type ?? '') : ''));
   const type = types.find((candidate) => candidate.type === typeName);
-  const fields = useMemo(() => (type ? settingFields(type.configSchema, type.secretFields) : []), [type]);
+  // Built-in connections belong to geosync: the server refuses changes to their name and settings.
+  const builtin = connection?.builtin === true;
+  const settingsType = builtin ? undefined : type;
+  const fields = useMemo(
+    () => (settingsType ? settingFields(settingsType.configSchema, settingsType.secretFields) : []),
+    [settingsType],
+  );
 
   const [name, setName] = useState(connection?.name ?? '');
   const [description, setDescription] = useState(connection?.description ?? '');
@@ -32,12 +38,21 @@ export function ConnectionFormDialog({
   const [clearedSecrets, setClearedSecrets] = useState<ReadonlySet<string>>(new Set());
   const [errors, setErrors] = useState<FormErrors>(noFormErrors);
 
+  const formRef = useRef<HTMLFormElement>(null);
+  // After a failed save, bring the problem into view: the form scrolls, so it may be off screen.
+  useEffect(() => {
+    const form = formRef.current;
+    if (!form || (errors.general.length === 0 && Object.keys(errors.fields).length === 0)) return;
+    const summary = form.querySelector<HTMLElement>('[role="alert"]');
+    const firstInvalid = form.querySelector<HTMLElement>('[aria-invalid="true"]');
+    if (errors.general.length > 0) summary?.scrollIntoView({ block: 'nearest' });
+    firstInvalid?.focus({ preventScroll: errors.general.length > 0 });
+  }, [errors]);
+
   const createMutation = useCreateConnection();
   const updateMutation = useUpdateConnection(connection?.id ?? '');
   const pending = createMutation.isPending || updateMutation.isPending;
   const storedSecrets = connection?.secrets ?? {};
-  // Built-in connections belong to geosync: their name and type stay, and their type is not offered for creation.
-  const builtin = connection?.builtin === true;
 
   function chooseType(next: string) {
     setTypeName(next);
@@ -68,8 +83,8 @@ export function ConnectionFormDialog({
         {
           ...common,
           ...(builtin ? {} : { name: name.trim() }),
-          // Without the type's schema the form shows no settings, so it must not replace them.
-          ...(type ? { config: built.config } : {}),
+          // Without settings fields shown, the stored settings must stay as they are.
+          ...(settingsType ? { config: built.config } : {}),
         },
         { onSuccess: onClose, onError },
       );
@@ -84,7 +99,7 @@ export function ConnectionFormDialog({
 
   return (
     <Modal title={connection ? `Edit connection ${connection.name}` : 'Add connection'} onClose={onClose}>
-      <form className="modal-form" onSubmit={submit} noValidate>
+      <form className="modal-form" ref={formRef} onSubmit={submit} noValidate>
         <div className="modal-body">
           {(errors.general.length > 0 || hasFieldErrors) && (
             <div className="alert alert-error" role="alert">
@@ -100,7 +115,8 @@ export function ConnectionFormDialog({
             <div className="field">
               <span className="field-label">Type</span>
               <p className="static-value">
-                {type?.title ?? connection.type} <code>{connection.type}</code> · {kindLabels[connection.kind]}
+                {type && `${type.title} `}
+                <code>{connection.type}</code> · {kindLabels[connection.kind]}
               </p>
             </div>
           ) : (
@@ -133,7 +149,7 @@ export function ConnectionFormDialog({
 
           <FormField
             label="Name"
-            required
+            required={!builtin}
             error={fieldError('name')}
             hint={builtin ? 'Built-in connections keep their name.' : 'Starts with a letter; letters, digits, _ . - only.'}
           >
@@ -196,9 +212,9 @@ export function ConnectionFormDialog({
             />
           </fieldset>
 
-          {type ? (
+          {settingsType ? (
             <fieldset className="fieldset">
-              <legend>Settings · {type.title}</legend>
+              <legend>Settings · {settingsType.title}</legend>
               {fieldError('config') && <p className="field-error">{fieldError('config')}</p>}
               {fields.length === 0 ? (
                 <p className="muted">This type has no settings.</p>

@@ -48,19 +48,32 @@ export function SettingsFields({
                 label={field.label}
                 required={field.required && !isSet}
                 error={error}
-                hint={isSet ? (cleared ? 'Will be cleared on save' : 'set — leave empty to keep') : field.description}
+                hint={cleared ? 'Will be cleared on save.' : field.description}
               >
-                {(control) => (
-                  <input
-                    {...control}
-                    type="password"
-                    autoComplete="new-password"
-                    placeholder={isSet ? (cleared ? 'cleared' : 'set — leave empty to keep') : undefined}
-                    disabled={cleared}
-                    value={text}
-                    onChange={(event) => onChange(field.key, event.target.value)}
-                  />
-                )}
+                {(control) => {
+                  const secretProps = {
+                    ...control,
+                    placeholder: isSet ? (cleared ? 'cleared' : 'set — leave empty to keep') : undefined,
+                    disabled: cleared,
+                    value: text,
+                    spellCheck: false,
+                  };
+                  return field.control === 'multiline' ? (
+                    <textarea
+                      {...secretProps}
+                      className="code-input secret-text"
+                      rows={4}
+                      onChange={(event) => onChange(field.key, event.target.value)}
+                    />
+                  ) : (
+                    <input
+                      {...secretProps}
+                      type="password"
+                      autoComplete="new-password"
+                      onChange={(event) => onChange(field.key, event.target.value)}
+                    />
+                  );
+                }}
               </FormField>
               {isSet && !field.required && (
                 <CheckboxField
@@ -109,6 +122,18 @@ export function SettingsFields({
                       onChange={(event) => onChange(field.key, event.target.value)}
                     />
                   );
+                case 'multiline':
+                case 'list':
+                  return (
+                    <textarea
+                      {...control}
+                      className={field.control === 'multiline' ? 'code-input' : undefined}
+                      rows={field.control === 'multiline' ? 4 : 3}
+                      spellCheck={false}
+                      value={text}
+                      onChange={(event) => onChange(field.key, event.target.value)}
+                    />
+                  );
                 case 'json':
                   return (
                     <textarea
@@ -142,6 +167,7 @@ export function SettingsFields({
 function hintFor(field: SettingField): string | undefined {
   const description = field.description?.trim();
   const parts = [description && !/[.!?]$/.test(description) ? `${description}.` : description];
+  if (field.control === 'list') parts.push('One per line.');
   if (field.control === 'json') parts.push('JSON value.');
   if (!field.required && field.defaultValue !== undefined && field.defaultValue !== '') {
     parts.push(`Default: ${typeof field.defaultValue === 'string' ? field.defaultValue : JSON.stringify(field.defaultValue)}.`);

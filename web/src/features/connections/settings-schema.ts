@@ -5,20 +5,22 @@
 
 type JsonSchema = Record<string, unknown>;
 
-export type SettingControl = 'text' | 'number' | 'integer' | 'checkbox' | 'select' | 'json';
+export type SettingControl = 'text' | 'multiline' | 'number' | 'integer' | 'checkbox' | 'select' | 'list' | 'json';
 
 export interface SettingField {
   key: string;
   label: string;
   description?: string;
   control: SettingControl;
-  /** For `select`: the allowed values, as the schema lists them. */
+  /** For `select`: the allowed values, as the schema lists them. For `list`: of each item. */
   options: readonly (string | number | boolean)[];
   /** The user must enter a value: listed as required and without a default. */
   required: boolean;
   nullable: boolean;
   secret: boolean;
   defaultValue?: unknown;
+  /** For `list`: `string`, `number` or `integer`. */
+  itemType?: unknown;
   minimum?: number;
   maximum?: number;
 }
@@ -39,9 +41,10 @@ export function settingFields(configSchema: JsonSchema, secretFields: readonly s
       description: optionalString(property.description ?? schema.description),
       control: controlFor(schema),
       options: optionsOf(schema),
+      itemType: schema.type === 'array' && isObject(schema.items) ? schema.items.type : undefined,
       required: required.has(key) && defaultValue === undefined && !nullable,
       nullable,
-      secret: secretFields.includes(key),
+      secret: secretFields.includes(key) || property.writeOnly === true,
       defaultValue,
       minimum: optionalNumber(schema.minimum ?? schema.exclusiveMinimum),
       maximum: optionalNumber(schema.maximum ?? schema.exclusiveMaximum),
@@ -58,6 +61,7 @@ export function initialSettingValues(fields: readonly SettingField[], config?: R
     const value = stored === undefined ? field.defaultValue : stored;
     if (field.control === 'checkbox') values[field.key] = value === true;
     else if (field.secret || value === undefined || value === null) values[field.key] = '';
+    else if (field.control === 'list' && Array.isArray(value)) values[field.key] = value.join('\n');
     else if (field.control === 'json') values[field.key] = JSON.stringify(value, null, 2);
     else values[field.key] = String(value);
   }
@@ -121,6 +125,13 @@ function parseValue(field: SettingField, text: string): { value: unknown } | { e
       const option = field.options.find((candidate) => String(candidate) === text);
       return option === undefined ? { error: 'Choose one of the listed values' } : { value: option };
     }
+    case 'list': {
+      const items = text.split(/[\n,]/).map((item) => item.trim()).filter(Boolean);
+      if (field.itemType === 'string') return { value: items };
+      const numbers = items.map(Number);
+      if (numbers.some((value) => !Number.isFinite(value))) return { error: 'Enter numbers, one per line' };
+      return { value: numbers };
+    }
     case 'json':
       try {
         return { value: JSON.parse(text) as unknown };
@@ -151,7 +162,12 @@ function controlFor(schema: JsonSchema): SettingControl {
   if (optionsOf(schema).length > 0) return 'select';
   switch (schema.type) {
     case 'string':
-      return 'text';
+      // A PEM key or certificate is several lines; an <input> would drop its line breaks.
+      return typeof schema.pattern === 'string' && schema.pattern.includes('-----BEGIN') ? 'multiline' : 'text';
+    case 'array': {
+      const items = isObject(schema.items) ? schema.items : {};
+      return ['string', 'number', 'integer'].includes(String(items.type)) && !items.enum ? 'list' : 'json';
+    }
     case 'number':
       return 'number';
     case 'integer':

@@ -1,0 +1,72 @@
+import { UnexpectedError } from '../../errors/errors.ts';
+import { abortable } from '../../lib/abortable.ts';
+import type { Connector, ConnectorType, EmbeddedDatabase, TestResult } from '../connector.ts';
+import { postgisVersionOf } from '../postgis/postgis-check.ts';
+import { abortedResult, errorMessage } from '../test-results.ts';
+import { type EmbeddedPostgisConfig, embeddedPostgisConfigSchema } from './embedded-postgis.config.ts';
+
+/** True for "function postgis_full_version() does not exist", from PGlite or PostgreSQL. */
+function isMissingPostgis(error: unknown): boolean {
+  const e = error as { code?: string; sqlState?: string } | undefined;
+  return e?.code === '42883' || e?.sqlState === '42883' || /postgis_full_version.*does not exist/.test(errorMessage(error));
+}
+
+async function probe(db: EmbeddedDatabase): Promise<TestResult> {
+  const { rows } = await db.query('SHOW server_version');
+  const serverVersion = String(rows[0]?.server_version ?? 'unknown');
+  let full: string;
+  try {
+    full = String((await db.query('SELECT postgis_full_version() AS v')).rows[0]?.v);
+  } catch (error) {
+    if (!isMissingPostgis(error)) throw error;
+    return {
+      ok: false,
+      message: 'PostGIS is not enabled in the embedded store (setting store.postgis)',
+      details: { serverVersion },
+    };
+  }
+  const postgisVersion = postgisVersionOf(full);
+  return {
+    ok: true,
+    message: `Embedded store: PostgreSQL ${serverVersion.split(' ')[0]} with PostGIS ${postgisVersion}`,
+    details: { serverVersion, postgisVersion },
+  };
+}
+
+/** The built-in `local` database: geosync's own store, shared, so close() leaves it open. */
+class EmbeddedPostgisConnector implements Connector {
+  constructor(private readonly db: EmbeddedDatabase) {}
+
+  async test(signal: AbortSignal): Promise<TestResult> {
+    if (signal.aborted) return abortedResult(signal);
+    try {
+      // A query on the embedded store cannot be cancelled: stop waiting instead.
+      return await abortable(probe(this.db), signal);
+    } catch (error) {
+      if (signal.aborted) return abortedResult(signal);
+      return { ok: false, message: `The embedded store did not answer: ${errorMessage(error)}` };
+    }
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** geosync's own store used as a work database (PGlite + PostGIS by default). */
+export const embeddedPostgisConnectorType: ConnectorType<EmbeddedPostgisConfig> = {
+  type: 'embedded-postgis',
+  kind: 'database',
+  title: 'Embedded PostGIS',
+  description: "geosync's own embedded database with PostGIS: the built-in `local` database.",
+  config: embeddedPostgisConfigSchema,
+  secretFields: [],
+  testable: true,
+  userCreatable: false,
+  create(_config, deps) {
+    if (!deps.embeddedDatabase) {
+      throw new UnexpectedError('embedded_database_missing', 'The embedded database was not handed to the connector');
+    }
+    return new EmbeddedPostgisConnector(deps.embeddedDatabase);
+  },
+};

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+
+import { nameSchema } from '../../contracts/common.dto.ts';
+import { normalizeRelativePath } from '../../lib/confine-path.ts';
+
+/** True when `p` stays inside its file service (no `..` climbing out, not absolute, no NUL). */
+function staysInside(p: string): boolean {
+  try {
+    return normalizeRelativePath(p) !== '';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Settings of a GeoPackage: a SQLite file kept in one of geosync's file services, so it is
+ * reached (and secured) the same way as every other file.
+ */
+export const geopackageConfigSchema = z.strictObject({
+  fileService: nameSchema.default('local').describe('Name of the file service holding the GeoPackage.'),
+  path: z
+    .string()
+    .min(1)
+    .max(1024)
+    .regex(/\.gpkg$/i, 'must end with .gpkg')
+    .refine(staysInside, 'must be a path inside the file service (no .., not absolute)')
+    .describe('Path of the .gpkg file inside the file service, e.g. exports/roads.gpkg.'),
+});
+
+export type GeopackageConfig = z.infer<typeof geopackageConfigSchema>;

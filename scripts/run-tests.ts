@@ -342,24 +342,23 @@ async function main(): Promise<void> {
   try {
     if (!only && !interrupted) await phase('checks', runChecks);
 
-    const started = await phase('postgres cluster (waiting for it)', async () => {
-      const value = await clusterPromise;
-      if (value instanceof Error) {
-        record('postgres cluster: start', 'fail');
-        console.log(`✖ could not start PostgreSQL: ${value.message}`);
-        console.log('  integration and e2e test files are not run');
-      } else if (value) {
-        console.log(`- ${value.url}, data in ${value.dir}`);
-      } else {
-        console.log('- not needed: no integration or e2e test file selected');
-      }
-      if (value) {
-        console.log(`- started in ${formatMs(clusterMs)}${only ? '' : ', while the checks ran'}`);
-        phaseTimes.push({ name: 'postgres cluster (start, in parallel)', ms: clusterMs });
-      }
-      return value instanceof Error ? undefined : value;
-    });
-    cluster = started;
+    console.log('\n== postgres cluster');
+    const started = await clusterPromise;
+    if (started instanceof Error) {
+      record('postgres cluster: start', 'fail');
+      console.log(`✖ could not start PostgreSQL: ${started.message}`);
+      console.log('  integration and e2e test files are not run');
+    } else if (started) {
+      cluster = started;
+      console.log(`- ${started.url}, data in ${started.dir}`);
+    } else {
+      console.log('- not needed: no integration or e2e test file selected');
+    }
+    if (needsPostgres) {
+      const parallel = only ? '' : ' (during the checks)';
+      console.log(`== postgres cluster: ${formatMs(clusterMs)}${parallel}`);
+      phaseTimes.push({ name: `postgres cluster${parallel}`, ms: clusterMs });
+    }
 
     const runnable = cluster || !needsPostgres ? files : files.filter((file) => testKind(file) === 'unit');
     if (!interrupted) {

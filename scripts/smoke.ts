@@ -31,7 +31,8 @@ function freePort(): Promise<number> {
   });
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+// Unref'd: a pending race timer must not keep this process alive once the smoke is done.
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
 async function main(): Promise<boolean> {
   const started = Date.now();

@@ -4,7 +4,7 @@ import { CompiledQuery, sql } from 'kysely';
 import type { Logger } from 'pino';
 
 import type { AppConfig } from './config/config.schema.ts';
-import { builtinConnectorTypes } from './connectors/builtin.ts';
+import { builtinConnections, builtinConnectorTypes } from './connectors/builtin.ts';
 import { createConnectorRegistry } from './connectors/connector-registry.ts';
 import type { EmbeddedDatabase } from './connectors/connector.ts';
 import { createAuthService } from './domain/auth/auth.service.ts';
@@ -82,15 +82,7 @@ export async function createGeosync(
       close: () => store.close(),
     };
     const result = options.prepare
-      ? await bootstrap(
-          users,
-          connections,
-          {
-            db: { name: 'local', type: 'embedded-postgis', description: 'The embedded PostGIS database of this geosync', config: {}, roles: null },
-            files: { name: 'local', type: 'local-files', description: 'Files in the data folder', config: { root: 'files' }, roles: null },
-          },
-          config.admin.password,
-        )
+      ? await bootstrap(users, connections, builtinConnections, config.admin.password)
       : undefined;
     return { ctx, bootstrap: result };
   } catch (error) {

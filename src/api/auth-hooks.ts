@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 import type { GeosyncContext } from '../domain/context.ts';
 import { assertAdmin, assertAuthenticated, assertWorkspaceLevel } from '../domain/security/permissions.ts';
-import { forbidden, notFound } from '../errors/errors.ts';
+import { forbidden, notFound, UnexpectedError } from '../errors/errors.ts';
 import { safeEqual } from '../lib/random-token.ts';
 
 export const SESSION_COOKIE = 'geosync_session';
@@ -19,7 +19,10 @@ export function registerAuthHooks(app: FastifyInstance, ctx: GeosyncContext): vo
   app.addHook('onRoute', (route) => {
     const isApi = route.url.startsWith('/api/v1');
     if (isApi && !route.config?.access) {
-      throw new Error(`Route ${route.method} ${route.url} declares no access rule`);
+      throw new UnexpectedError(
+        'route_without_access',
+        `Route ${String(route.method)} ${route.url} declares no access rule`,
+      );
     }
   });
 

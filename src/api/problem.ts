@@ -26,7 +26,10 @@ const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_content_length',
 };
 
-function validationDetails(error: { validation: { instancePath: string; message?: string; params?: unknown }[] }, context: string): ErrorDetail[] {
+function validationDetails(
+  error: { validation: { instancePath: string; message?: string; params?: unknown }[] },
+  context: string,
+): ErrorDetail[] {
   return error.validation.map((v) => {
     const path = v.instancePath.replace(/^\//, '').split('/').filter(Boolean);
     // An unknown field is reported on its parent; name the field itself.
@@ -40,7 +43,8 @@ function validationDetails(error: { validation: { instancePath: string; message?
 export function toProblem(error: unknown, request: FastifyRequest): Problem {
   const base = { type: 'about:blank', instance: request.url, requestId: String(request.id) };
   if (isGeosyncError(error)) {
-    const status = 'status' in error && typeof error.status === 'number' ? error.status : error.kind === 'operational' ? 503 : 500;
+    const status =
+      'status' in error && typeof error.status === 'number' ? error.status : error.kind === 'operational' ? 503 : 500;
     const detail = error.kind === 'unexpected' ? 'An internal error occurred; the log has details' : error.message;
     const errors = error.details.length > 0 && status < 500 ? error.details : undefined;
     return { ...base, status, title: TITLES[status] ?? 'Error', detail, code: error.code, errors };
@@ -49,7 +53,14 @@ export function toProblem(error: unknown, request: FastifyRequest): Problem {
     const context = (error as { validationContext?: string }).validationContext ?? 'body';
     const errors = validationDetails(error, context);
     const where = errors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)).join('; ');
-    return { ...base, status: 400, title: TITLES[400]!, detail: `Invalid request ${context}: ${where}`, code: 'invalid_input', errors };
+    return {
+      ...base,
+      status: 400,
+      title: TITLES[400]!,
+      detail: `Invalid request ${context}: ${where}`,
+      code: 'invalid_input',
+      errors,
+    };
   }
   const fastifyError = error as Partial<FastifyError>;
   const status = fastifyError.statusCode ?? 500;
@@ -57,7 +68,13 @@ export function toProblem(error: unknown, request: FastifyRequest): Problem {
     const code = FASTIFY_CODES[fastifyError.code ?? ''] ?? 'bad_request';
     return { ...base, status, title: TITLES[status] ?? 'Error', detail: fastifyError.message ?? 'Bad request', code };
   }
-  return { ...base, status: 500, title: TITLES[500]!, detail: 'An internal error occurred; the log has details', code: 'internal' };
+  return {
+    ...base,
+    status: 500,
+    title: TITLES[500]!,
+    detail: 'An internal error occurred; the log has details',
+    code: 'internal',
+  };
 }
 
 export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {

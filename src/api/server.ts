@@ -37,8 +37,10 @@ export interface BuiltServer {
 
 /** Builds the HTTP server over the services; the only place errors become HTTP answers. */
 export async function buildServer(ctx: GeosyncContext): Promise<BuiltServer> {
+  // Typed as Fastify's logger so the instance type stays the default one route modules expect.
+  const loggerInstance: FastifyBaseLogger = ctx.logger;
   const app = Fastify({
-    loggerInstance: ctx.logger as FastifyBaseLogger,
+    loggerInstance,
     bodyLimit: ctx.config.server.bodyLimitBytes,
     trustProxy: ctx.config.server.trustProxy,
     requestIdHeader: false,

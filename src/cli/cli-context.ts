@@ -36,7 +36,9 @@ export async function withGeosync<T>(options: GlobalOptions, fn: (ctx: GeosyncCo
   const logger = createLogger(config.log.level === 'info' ? 'warn' : config.log.level, process.stderr);
   const { ctx, bootstrap } = await createGeosync(config, logger, { prepare: true });
   if (bootstrap?.generatedAdminPassword) {
-    process.stderr.write(`Created user 'admin' with password: ${bootstrap.generatedAdminPassword}\n(shown once: store it now)\n`);
+    process.stderr.write(
+      `Created user 'admin' with password: ${bootstrap.generatedAdminPassword}\n(shown once: store it now)\n`,
+    );
   }
   try {
     return await fn(ctx);

@@ -24,14 +24,18 @@ export function table(rows: Record<string, unknown>[], columns: string[]): strin
   if (rows.length === 0) return '(none)';
   const cells = rows.map((row) => columns.map((c) => formatCell(row[c])));
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i]!.length)));
-  const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (values: string[]) =>
+    values
+      .map((v, i) => v.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(columns.map((c) => c.toUpperCase())), ...cells.map(line)].join('\n');
 }
 
 function formatCell(value: unknown): string {
   if (value === null || value === undefined) return '-';
   if (Array.isArray(value)) return value.join(',') || '-';
-  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 /** Turns any error into a message on stderr (or JSON on stdout) and an exit code. */
@@ -41,12 +45,20 @@ export function reportError(error: unknown, options: OutputOptions): number {
   if (isGeosyncError(error)) {
     const status = 'status' in error && typeof error.status === 'number' ? error.status : 0;
     code =
-      error.kind === 'operational' ? EXIT.unavailable
-      : error.kind === 'unexpected' ? EXIT.internal
-      : status === 404 ? EXIT.notFound
-      : status === 409 ? EXIT.conflict
-      : EXIT.invalid;
-    body = { code: error.code, message: error.kind === 'unexpected' ? 'Internal error' : error.message, details: error.details.length ? error.details : undefined };
+      error.kind === 'operational'
+        ? EXIT.unavailable
+        : error.kind === 'unexpected'
+          ? EXIT.internal
+          : status === 404
+            ? EXIT.notFound
+            : status === 409
+              ? EXIT.conflict
+              : EXIT.invalid;
+    body = {
+      code: error.code,
+      message: error.kind === 'unexpected' ? 'Internal error' : error.message,
+      details: error.details.length ? error.details : undefined,
+    };
   } else if (error instanceof Error) {
     body = { code: 'internal', message: error.message };
   }

@@ -6,7 +6,8 @@ const show = (value: unknown): string => (value === undefined ? '(unset)' : `\`$
 /** docs/configuration.md, generated from the schema so the two cannot drift apart. */
 export function renderConfigDocs(): string {
   const rows = listConfigFields(configSchema).map(
-    (f) => `| \`${f.path.join('.')}\` | \`${f.env}\` | ${show(f.defaultValue)} | ${f.description.replace(/\|/g, '\\|')} |`,
+    (f) =>
+      `| \`${f.path.join('.')}\` | \`${f.env}\` | ${show(f.defaultValue)} | ${f.description.replace(/\|/g, '\\|')} |`,
   );
   return [
     '# Settings',

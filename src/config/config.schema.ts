@@ -52,7 +52,9 @@ export const configSchema = z.strictObject({
         .string()
         .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be 32 bytes in base64')
         .optional()
-        .describe('AES-256-GCM key (base64, 32 bytes) for secrets at rest. Unset: generated into <dataDir>/secret.key.'),
+        .describe(
+          'AES-256-GCM key (base64, 32 bytes) for secrets at rest. Unset: generated into <dataDir>/secret.key.',
+        ),
     })
     .prefault({}),
   auth: z

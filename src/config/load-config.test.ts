@@ -24,7 +24,11 @@ test('defaults with no file and no environment', () => {
 
 test('file, then environment, then overrides', () => {
   const file = tmpFile('server:\n  port: 9000\n  host: 0.0.0.0\nlog:\n  level: debug\n');
-  const config = loadConfig({ file, env: { GEOSYNC_SERVER_PORT: '9100', GEOSYNC_STORE_POSTGIS: 'false' }, overrides: { log: { level: 'warn' } } });
+  const config = loadConfig({
+    file,
+    env: { GEOSYNC_SERVER_PORT: '9100', GEOSYNC_STORE_POSTGIS: 'false' },
+    overrides: { log: { level: 'warn' } },
+  });
   assert.equal(config.server.port, 9100);
   assert.equal(config.server.host, '0.0.0.0');
   assert.equal(config.store.postgis, false);
@@ -44,7 +48,8 @@ test('every problem is listed at once, unknown keys and variables included', () 
   assert.ok(error instanceof UserError);
   assert.equal(error.code, 'config_invalid');
   const fields = error.details.map((d) => d.field);
-  for (const field of ['GEOSYNC_NOPE', 'server.port', 'server', 'log.level']) assert.ok(fields.includes(field), `lists ${field}: ${fields.join(', ')}`);
+  for (const field of ['GEOSYNC_NOPE', 'server.port', 'server', 'log.level'])
+    {assert.ok(fields.includes(field), `lists ${field}: ${fields.join(', ')}`);}
   assert.match(error.message, /bogus/);
   assert.match(error.message, /colour/);
 });

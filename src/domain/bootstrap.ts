@@ -1,5 +1,5 @@
 import { randomToken } from '../lib/random-token.ts';
-import type { ConnectionsService } from './connections/connections.service.ts';
+import type { ConnectionsService, NewConnection } from './connections/connections.service.ts';
 import { ADMIN_ROLE } from './security/principal.ts';
 import type { UsersService } from './users/users.service.ts';
 
@@ -17,7 +17,7 @@ export interface BootstrapResult {
 export async function bootstrap(
   users: UsersService,
   connections: ConnectionsService,
-  builtinConnections: { db: Parameters<ConnectionsService['create']>[0]; files: Parameters<ConnectionsService['create']>[0] },
+  builtinConnections: readonly Omit<NewConnection, 'roles'>[],
   adminPassword: string | undefined,
 ): Promise<BootstrapResult> {
   const result: BootstrapResult = { createdAdmin: false, createdConnections: [] };
@@ -27,9 +27,9 @@ export async function bootstrap(
     result.createdAdmin = true;
     if (!adminPassword) result.generatedAdminPassword = password;
   }
-  for (const spec of [builtinConnections.db, builtinConnections.files]) {
+  for (const spec of builtinConnections) {
     try {
-      await connections.create(spec, true);
+      await connections.create({ ...spec, roles: null }, true);
       result.createdConnections.push(`${spec.type}:${spec.name}`);
     } catch (error) {
       if ((error as { code?: string }).code !== 'connection_exists') throw error;

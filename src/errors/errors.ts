@@ -60,8 +60,7 @@ export const forbidden = (message = 'You do not have permission to do this'): Us
 export const unauthenticated = (message = 'Log in or send an API token'): UserError =>
   new UserError('unauthenticated', message, { status: 401 });
 
-export const conflict = (code: string, message: string): UserError =>
-  new UserError(code, message, { status: 409 });
+export const conflict = (code: string, message: string): UserError => new UserError(code, message, { status: 409 });
 
 export function isGeosyncError(error: unknown): error is GeosyncError {
   return error instanceof GeosyncError;

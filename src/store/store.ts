@@ -18,8 +18,7 @@ export interface Store {
 }
 
 export type StoreOptions =
-  | { backend: 'postgres'; url: string; poolSize?: number }
-  | { backend: 'pglite'; dataDir?: string; postgis: boolean };
+  { backend: 'postgres'; url: string; poolSize?: number } | { backend: 'pglite'; dataDir?: string; postgis: boolean };
 
 // int8 (counts, sums) as numbers: ours never approach 2^53, and both backends then agree.
 pg.types.setTypeParser(20, (value) => Number(value));

@@ -37,7 +37,10 @@ test('a cookie session must send the CSRF token on writes', async () => {
   const refused = await client.request<{ code: string }>('POST', '/api/v1/roles', { name: 'csrf-test' });
   assert.equal(refused.status, 403);
   assert.equal(refused.body.code, 'forbidden');
-  assert.equal((await client.request('POST', '/api/v1/roles', { name: 'csrf-test' }, { 'x-csrf-token': 'wrong' })).status, 403);
+  assert.equal(
+    (await client.request('POST', '/api/v1/roles', { name: 'csrf-test' }, { 'x-csrf-token': 'wrong' })).status,
+    403,
+  );
   client.csrfToken = token;
   assert.equal((await client.request('POST', '/api/v1/roles', { name: 'csrf-test' })).status, 201);
 });
@@ -48,7 +51,9 @@ test('API tokens: shown once, work as Bearer, revocable', async () => {
   await admin.request('POST', '/api/v1/users', { username: 'tokenuser', password: 'token-user-pass' });
   const user = new ApiClient(server.url);
   assert.equal((await user.login('tokenuser', 'token-user-pass')).status, 200);
-  const created = await user.request<{ id: string; token: string; prefix: string }>('POST', '/api/v1/tokens', { name: 'script' });
+  const created = await user.request<{ id: string; token: string; prefix: string }>('POST', '/api/v1/tokens', {
+    name: 'script',
+  });
   assert.equal(created.status, 201);
   assert.match(created.body.token, /^gs_/);
   assert.ok(created.body.token.startsWith(created.body.prefix));

@@ -29,13 +29,22 @@ async function connectionCount(): Promise<number> {
   return rows.length;
 }
 
-function assertProblem(response: { status: number; headers: Headers; body: unknown }, status: number, code: string, field?: string) {
+function assertProblem(
+  response: { status: number; headers: Headers; body: unknown },
+  status: number,
+  code: string,
+  field?: string,
+) {
   assert.equal(response.status, status, JSON.stringify(response.body));
   assert.match(response.headers.get('content-type') ?? '', /application\/problem\+json/);
   const body = response.body as ProblemBody;
   assert.equal(body.code, code);
   assert.ok(body.detail.length > 0);
-  if (field) assert.ok(body.errors?.some((e) => e.field === field), `names ${field}: ${JSON.stringify(body.errors)}`);
+  if (field)
+    {assert.ok(
+      body.errors?.some((e) => e.field === field),
+      `names ${field}: ${JSON.stringify(body.errors)}`,
+    );}
 }
 
 test('invalid JSON', async () => {
@@ -46,19 +55,70 @@ test('invalid JSON', async () => {
 
 test('wrong types, unknown fields, missing fields, invalid settings name the field', async () => {
   const before = await connectionCount();
-  assertProblem(await admin.request('POST', '/api/v1/connections', { name: 42, type: 'local-files' }), 400, 'invalid_input', 'name');
-  assertProblem(await admin.request('POST', '/api/v1/connections', { name: 'a', type: 'local-files', bogus: true }), 400, 'invalid_input', 'bogus');
-  assertProblem(await admin.request('POST', '/api/v1/connections', { type: 'local-files' }), 400, 'invalid_input', 'name');
-  assertProblem(await admin.request('POST', '/api/v1/connections', { name: 'a', type: 'postgis', config: { host: 'h', port: 'x' } }), 400, 'invalid_input', 'config.port');
-  assertProblem(await admin.request('POST', '/api/v1/connections', { name: 'a', type: 'local-files', config: { root: '/tmp', extra: 1 } }), 400, 'invalid_input', 'config');
-  assertProblem(await admin.request('POST', '/api/v1/connections', { name: 'a', type: 'no-such-type' }), 400, 'unknown_connection_type');
-  assertProblem(await admin.request('POST', '/api/v1/connections', { name: 'a b/c', type: 'local-files' }), 400, 'invalid_input', 'name');
-  assertProblem(await admin.request('POST', '/api/v1/users', { username: 'x', password: 'short' }), 400, 'invalid_input', 'password');
+  assertProblem(
+    await admin.request('POST', '/api/v1/connections', { name: 42, type: 'local-files' }),
+    400,
+    'invalid_input',
+    'name',
+  );
+  assertProblem(
+    await admin.request('POST', '/api/v1/connections', { name: 'a', type: 'local-files', bogus: true }),
+    400,
+    'invalid_input',
+    'bogus',
+  );
+  assertProblem(
+    await admin.request('POST', '/api/v1/connections', { type: 'local-files' }),
+    400,
+    'invalid_input',
+    'name',
+  );
+  assertProblem(
+    await admin.request('POST', '/api/v1/connections', {
+      name: 'a',
+      type: 'postgis',
+      config: { host: 'h', port: 'x' },
+    }),
+    400,
+    'invalid_input',
+    'config.port',
+  );
+  assertProblem(
+    await admin.request('POST', '/api/v1/connections', {
+      name: 'a',
+      type: 'local-files',
+      config: { root: '/tmp', extra: 1 },
+    }),
+    400,
+    'invalid_input',
+    'config',
+  );
+  assertProblem(
+    await admin.request('POST', '/api/v1/connections', { name: 'a', type: 'no-such-type' }),
+    400,
+    'unknown_connection_type',
+  );
+  assertProblem(
+    await admin.request('POST', '/api/v1/connections', { name: 'a b/c', type: 'local-files' }),
+    400,
+    'invalid_input',
+    'name',
+  );
+  assertProblem(
+    await admin.request('POST', '/api/v1/users', { username: 'x', password: 'short' }),
+    400,
+    'invalid_input',
+    'password',
+  );
   assert.equal(await connectionCount(), before);
 });
 
 test('oversized bodies are refused with 413', async () => {
-  const response = await admin.request('POST', '/api/v1/connections', { name: 'big', type: 'local-files', description: 'x'.repeat(10_000) });
+  const response = await admin.request('POST', '/api/v1/connections', {
+    name: 'big',
+    type: 'local-files',
+    description: 'x'.repeat(10_000),
+  });
   assertProblem(response, 413, 'body_too_large');
 });
 
@@ -69,11 +129,17 @@ test('bad pagination and bad ids', async () => {
   assertProblem(await admin.request('GET', '/api/v1/connections?kind=printer'), 400, 'invalid_input', 'query.kind');
   assertProblem(await admin.request('GET', '/api/v1/users?foo=1'), 400, 'invalid_input', 'query.foo');
   assertProblem(await admin.request('GET', '/api/v1/connections/not-a-uuid'), 400, 'invalid_input', 'params.id');
-  assertProblem(await admin.request('GET', '/api/v1/connections/00000000-0000-4000-8000-000000000000'), 404, 'not_found');
+  assertProblem(
+    await admin.request('GET', '/api/v1/connections/00000000-0000-4000-8000-000000000000'),
+    404,
+    'not_found',
+  );
   assertProblem(await admin.request('GET', '/api/v1/nothing-here'), 404, 'route_not_found');
 });
 
 test('wrong media type', async () => {
-  const response = await admin.request('POST', '/api/v1/roles', 'name=x', { 'content-type': 'application/x-www-form-urlencoded' });
+  const response = await admin.request('POST', '/api/v1/roles', 'name=x', {
+    'content-type': 'application/x-www-form-urlencoded',
+  });
   assertProblem(response, 415, 'unsupported_media_type');
 });

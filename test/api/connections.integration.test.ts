@@ -56,9 +56,16 @@ test('add, change, test and remove a local-files connection', async () => {
   });
   assert.equal(created.status, 201);
   assert.equal(created.body.kind, 'file_service');
-  const duplicate = await admin.request<{ code: string }>('POST', '/api/v1/connections', { name: 'exports', type: 'local-files', config: { root } });
+  const duplicate = await admin.request<{ code: string }>('POST', '/api/v1/connections', {
+    name: 'exports',
+    type: 'local-files',
+    config: { root },
+  });
   assert.equal(duplicate.status, 409);
-  const changed = await admin.request<Conn>('PATCH', `/api/v1/connections/${created.body.id}`, { description: 'Nightly exports', roles: [] });
+  const changed = await admin.request<Conn>('PATCH', `/api/v1/connections/${created.body.id}`, {
+    description: 'Nightly exports',
+    roles: [],
+  });
   assert.equal(changed.status, 200);
   assert.deepEqual(changed.body.roles, []);
   assert.equal(changed.body.config.root, root);
@@ -77,14 +84,25 @@ test('secret settings are stored sealed, never returned, kept when left out, cle
   assert.equal(created.status, 201, JSON.stringify(created.body));
   assert.deepEqual(created.body.secrets, { password: true });
   assert.ok(!JSON.stringify(created.body).includes(SECRET));
-  const row = await server.ctx.db.selectFrom('connections').selectAll().where('id', '=', created.body.id).executeTakeFirstOrThrow();
+  const row = await server.ctx.db
+    .selectFrom('connections')
+    .selectAll()
+    .where('id', '=', created.body.id)
+    .executeTakeFirstOrThrow();
   assert.ok(!JSON.stringify(row).includes(SECRET), 'not in the database in clear');
-  const kept = await admin.request<Conn>('PATCH', `/api/v1/connections/${created.body.id}`, { config: { host: 'localhost', port: 1, database: 'gis', user: 'gis' } });
+  const kept = await admin.request<Conn>('PATCH', `/api/v1/connections/${created.body.id}`, {
+    config: { host: 'localhost', port: 1, database: 'gis', user: 'gis' },
+  });
   assert.deepEqual(kept.body.secrets, { password: true });
-  const test1 = await admin.request<{ ok: boolean; message: string }>('POST', `/api/v1/connections/${created.body.id}/test`);
+  const test1 = await admin.request<{ ok: boolean; message: string }>(
+    'POST',
+    `/api/v1/connections/${created.body.id}/test`,
+  );
   assert.equal(test1.body.ok, false);
   assert.ok(!test1.body.message.includes(SECRET));
-  const cleared = await admin.request<Conn>('PATCH', `/api/v1/connections/${created.body.id}`, { config: { host: 'localhost', port: 1, database: 'gis', user: 'gis', password: null } });
+  const cleared = await admin.request<Conn>('PATCH', `/api/v1/connections/${created.body.id}`, {
+    config: { host: 'localhost', port: 1, database: 'gis', user: 'gis', password: null },
+  });
   assert.equal(cleared.status, 200, JSON.stringify(cleared.body));
   assert.deepEqual(cleared.body.secrets, { password: false });
   for (const response of [created, kept, test1, cleared]) assert.ok(!JSON.stringify(response.body).includes(SECRET));
@@ -96,21 +114,34 @@ test('connection roles: null = everyone, [] = admins only, else the listed roles
   await admin.request('POST', '/api/v1/users', { username: 'ed', password: 'editor-pass-1', roles: ['editors'] });
   await admin.request('POST', '/api/v1/users', { username: 'viewer', password: 'viewer-pass-1' });
   const root = mkdtempSync(path.join(os.tmpdir(), 'gs-roles-'));
-  for (const [name, roles] of [['open', null], ['admins-only', []], ['editors-only', ['editors']]] as const) {
-    assert.equal((await admin.request('POST', '/api/v1/connections', { name, type: 'local-files', config: { root }, roles })).status, 201);
+  for (const [name, roles] of [
+    ['open', null],
+    ['admins-only', []],
+    ['editors-only', ['editors']],
+  ] as const) {
+    assert.equal(
+      (await admin.request('POST', '/api/v1/connections', { name, type: 'local-files', config: { root }, roles }))
+        .status,
+      201,
+    );
   }
   const visible = async (user: string, password: string) => {
     const client = new ApiClient(server.url);
     await client.login(user, password);
     const list = await client.request<{ items: Conn[] }>('GET', '/api/v1/connections?kind=file_service');
-    return list.body.items.map((c) => c.name).filter((n) => n !== 'local').sort();
+    return list.body.items
+      .map((c) => c.name)
+      .filter((n) => n !== 'local')
+      .sort();
   };
   assert.deepEqual(await visible('ed', 'editor-pass-1'), ['editors-only', 'open']);
   assert.deepEqual(await visible('viewer', 'viewer-pass-1'), ['open']);
 });
 
 test('connection types list the creatable types with their settings schema', async () => {
-  const types = await admin.request<{ items: { type: string; configSchema: { properties: Record<string, { writeOnly?: boolean }> } }[] }>('GET', '/api/v1/connection-types');
+  const types = await admin.request<{
+    items: { type: string; configSchema: { properties: Record<string, { writeOnly?: boolean }> } }[];
+  }>('GET', '/api/v1/connection-types');
   const names = types.body.items.map((t) => t.type);
   assert.ok(names.includes('postgis') && names.includes('local-files'));
   assert.ok(!names.includes('embedded-postgis'), 'built-in only types are not offered');

@@ -99,13 +99,12 @@ after(async () => {
 });
 
 function concretePath(method: string, url: string): string {
-  return url
-    .replace(':name', 'no-such-role')
-    .replace(':id', () => {
-      if (url.startsWith('/api/v1/workspaces')) return method === 'DELETE' ? randomUUID() : workspaceId;
-      if (url.startsWith('/api/v1/connections/')) return method === 'GET' || url.endsWith('/test') ? connectionId : randomUUID();
-      return randomUUID();
-    });
+  return url.replace(':name', 'no-such-role').replace(':id', () => {
+    if (url.startsWith('/api/v1/workspaces')) return method === 'DELETE' ? randomUUID() : workspaceId;
+    if (url.startsWith('/api/v1/connections/'))
+      {return method === 'GET' || url.endsWith('/test') ? connectionId : randomUUID();}
+    return randomUUID();
+  });
 }
 
 test('every route has an expected access rule, and every rule a route', () => {
@@ -132,7 +131,8 @@ for (const caller of ['anonymous', 'plain', 'reader', 'writer', 'wsadmin', 'admi
       const denied = caller === 'anonymous' ? [401] : rule.startsWith('ws:') && caller === 'plain' ? [404] : [403];
       const refusal = [401, 403, ...(rule.startsWith('ws:') ? [404] : [])];
       if (ok && refusal.includes(response.status)) failures.push(`${key}: expected access, got ${response.status}`);
-      if (!ok && !denied.includes(response.status)) failures.push(`${key}: expected ${denied.join('/')}, got ${response.status}`);
+      if (!ok && !denied.includes(response.status))
+        {failures.push(`${key}: expected ${denied.join('/')}, got ${response.status}`);}
     }
     assert.deepEqual(failures, []);
   });

@@ -46,5 +46,8 @@ test('a 1 s store query delays /healthz by less than 50 ms', async () => {
   }
   await slow;
   const delay = Math.max(...during) - Math.min(...baseline);
-  assert.ok(delay < 50, `healthz took up to ${Math.max(...during).toFixed(1)} ms during the query (baseline ${Math.min(...baseline).toFixed(1)} ms)`);
+  assert.ok(
+    delay < 50,
+    `healthz took up to ${Math.max(...during).toFixed(1)} ms during the query (baseline ${Math.min(...baseline).toFixed(1)} ms)`,
+  );
 });

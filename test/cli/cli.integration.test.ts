@@ -23,7 +23,13 @@ interface Run {
 function geosync(args: string[], options: { stdin?: string; env?: Record<string, string> } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
-      env: { PATH: process.env.PATH, GEOSYNC_DATA_DIR: dataDir, GEOSYNC_STORE_URL: database.url, GEOSYNC_ADMIN_PASSWORD: 'cli-admin-pass', ...options.env },
+      env: {
+        PATH: process.env.PATH,
+        GEOSYNC_DATA_DIR: dataDir,
+        GEOSYNC_STORE_URL: database.url,
+        GEOSYNC_ADMIN_PASSWORD: 'cli-admin-pass',
+        ...options.env,
+      },
     });
     let stdout = '';
     let stderr = '';
@@ -52,7 +58,9 @@ test('migrate, then it is up to date', async () => {
 });
 
 test('user add | list | passwd', async () => {
-  const added = await geosync(['user', 'add', 'alice', '--password-stdin', '--role', 'admin', '--json'], { stdin: 'alice-password-1\n' });
+  const added = await geosync(['user', 'add', 'alice', '--password-stdin', '--role', 'admin', '--json'], {
+    stdin: 'alice-password-1\n',
+  });
   assert.equal(added.code, 0, added.stderr);
   assert.equal(added.json().username, 'alice');
   assert.ok(!added.stdout.includes('alice-password-1'), 'a given password is not echoed');
@@ -73,7 +81,16 @@ test('user add | list | passwd', async () => {
 
 test('connection add | list | test | remove', async () => {
   const root = mkdtempSync(path.join(os.tmpdir(), 'gs-cli-files-'));
-  const added = await geosync(['connection', 'add', 'exports', '--type', 'local-files', '--set', `root=${root}`, '--json']);
+  const added = await geosync([
+    'connection',
+    'add',
+    'exports',
+    '--type',
+    'local-files',
+    '--set',
+    `root=${root}`,
+    '--json',
+  ]);
   assert.equal(added.code, 0, added.stderr);
   const list = await geosync(['connection', 'list', '--kind', 'file_service', '--json']);
   assert.deepEqual((list.json() as unknown as { name: string }[]).map((c) => c.name).sort(), ['exports', 'local']);
@@ -83,7 +100,27 @@ test('connection add | list | test | remove', async () => {
   const ambiguous = await geosync(['connection', 'test', 'local']);
   assert.equal(ambiguous.code, 2);
   assert.match(ambiguous.stderr, /give the kind/);
-  const failing = await geosync(['connection', 'add', 'down', '--type', 'postgis', '--set', 'host=127.0.0.1', '--set', 'port=1', '--set', 'database=x', '--set', 'user=x', '--secret-stdin', 'password', '--json'], { stdin: 'pw-never-shown\n' });
+  const failing = await geosync(
+    [
+      'connection',
+      'add',
+      'down',
+      '--type',
+      'postgis',
+      '--set',
+      'host=127.0.0.1',
+      '--set',
+      'port=1',
+      '--set',
+      'database=x',
+      '--set',
+      'user=x',
+      '--secret-stdin',
+      'password',
+      '--json',
+    ],
+    { stdin: 'pw-never-shown\n' },
+  );
   assert.equal(failing.code, 0, failing.stderr);
   const down = await geosync(['connection', 'test', 'down', '--json']);
   assert.equal(down.code, 6);

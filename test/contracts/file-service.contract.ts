@@ -56,7 +56,11 @@ export function fileServiceContract(name: string, make: () => Promise<FileServic
       const entries = await fs.list('listing');
       assert.deepEqual(
         entries.map((e) => [e.path, e.isDirectory]),
-        [['listing/a.txt', false], ['listing/b.txt', false], ['listing/sub', true]],
+        [
+          ['listing/a.txt', false],
+          ['listing/b.txt', false],
+          ['listing/sub', true],
+        ],
       );
       assert.equal(entries[1]?.size, 2);
       assert.ok(entries[0]?.modified instanceof Date);
@@ -91,21 +95,31 @@ export function fileServiceContract(name: string, make: () => Promise<FileServic
     test('nested folders are created on write', async () => {
       await put('deep/one/two/three/f.txt', 'deep');
       assert.equal((await get('deep/one/two/three/f.txt')).toString(), 'deep');
-      assert.deepEqual((await fs.list('deep/one')).map((e) => e.path), ['deep/one/two']);
+      assert.deepEqual(
+        (await fs.list('deep/one')).map((e) => e.path),
+        ['deep/one/two'],
+      );
     });
 
     test('writing again replaces the file', async () => {
       await put('over/f.txt', 'a longer first version');
       await put('over/f.txt', 'short');
       assert.equal((await get('over/f.txt')).toString(), 'short');
-      assert.deepEqual((await fs.list('over')).map((e) => e.path), ['over/f.txt'], 'no temporary file left');
+      assert.deepEqual(
+        (await fs.list('over')).map((e) => e.path),
+        ['over/f.txt'],
+        'no temporary file left',
+      );
     });
 
     test('unicode names', async () => {
       const path = 'données/日本語 ñ €.txt';
       await put(path, 'ünïcödé');
       assert.equal((await get(path)).toString(), 'ünïcödé');
-      assert.deepEqual((await fs.list('données')).map((e) => e.path), [path]);
+      assert.deepEqual(
+        (await fs.list('données')).map((e) => e.path),
+        [path],
+      );
     });
 
     test('reading, stating or listing a missing path: file_not_found (404)', async () => {

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { type Browser, type Locator, type Page, chromium } from 'playwright-core';
+import { type Locator, type Page, chromium } from 'playwright-core';
 
 import { startTestServer } from '../helpers/server.ts';
 
@@ -46,14 +46,12 @@ test('web UI: log in, manage a connection, log out', { timeout: 180_000 }, async
   ensureWebBuild();
   const server = await startTestServer();
   const exportsDir = await mkdtemp(join(tmpdir(), 'geosync-web-ui-'));
-  let browser: Browser | undefined;
   t.after(async () => {
-    await browser?.close();
     await server.close();
     await rm(exportsDir, { recursive: true, force: true });
   });
 
-  browser = await chromium.launch({
+  const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: [
       '--no-sandbox',
@@ -65,6 +63,7 @@ test('web UI: log in, manage a connection, log out', { timeout: 180_000 }, async
       '--disable-sync',
     ],
   });
+  t.after(() => browser.close());
   const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
@@ -87,6 +86,10 @@ test('web UI: log in, manage a connection, log out', { timeout: 180_000 }, async
     await page.getByRole('heading', { name: 'Connections' }).waitFor();
     assert.equal(new URL(page.url()).pathname, '/connections');
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Connections' }).waitFor();
+
+    await page.reload();
+    await page.getByRole('heading', { name: 'Connections' }).waitFor();
+    assert.equal(new URL(page.url()).pathname, '/connections', 'the session survives a reload');
 
     for (const type of ['embedded-postgis', 'local-files']) {
       const row = connectionRow(page, 'local', type);
@@ -139,6 +142,7 @@ test('web UI: log in, manage a connection, log out', { timeout: 180_000 }, async
   await t.test('logging out returns to the login page, also after a reload', async () => {
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.getByRole('heading', { name: 'Log in' }).waitFor();
+    assert.equal(new URL(page.url()).pathname, '/login');
     await page.reload();
     await page.getByRole('heading', { name: 'Log in' }).waitFor();
     assert.equal(new URL(page.url()).pathname, '/login');

@@ -18,11 +18,23 @@ async function openBackend(backend: StoreBackend): Promise<{ store: Store; clean
   if (backend === 'postgres') {
     const database: TestDatabase = await createTestDatabase('store');
     const store = await openStore({ backend: 'postgres', url: database.url });
-    return { store, cleanup: async () => { await store.close(); await database.drop(); } };
+    return {
+      store,
+      cleanup: async () => {
+        await store.close();
+        await database.drop();
+      },
+    };
   }
   const dir = mkdtempSync(path.join(os.tmpdir(), 'gs-pglite-'));
   const store = await openStore({ backend: 'pglite', dataDir: path.join(dir, 'store'), postgis: false });
-  return { store, cleanup: async () => { await store.close(); rmSync(dir, { recursive: true, force: true }); } };
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 for (const backend of ['pglite', 'postgres'] as const) {
@@ -39,12 +51,18 @@ for (const backend of ['pglite', 'postgres'] as const) {
 
     test('migrations apply once, in order, and a second run does nothing', async () => {
       const first = await migrate(store.db);
-      assert.deepEqual(first.applied, listMigrations().map((m) => `${String(m.id).padStart(4, '0')}_${m.name}`));
+      assert.deepEqual(
+        first.applied,
+        listMigrations().map((m) => `${String(m.id).padStart(4, '0')}_${m.name}`),
+      );
       const second = await migrate(store.db);
       assert.deepEqual(second.applied, []);
       assert.equal(second.current, listMigrations().length);
       const roles = await store.db.selectFrom('roles').select('name').execute();
-      assert.deepEqual(roles.map((r) => r.name), ['admin']);
+      assert.deepEqual(
+        roles.map((r) => r.name),
+        ['admin'],
+      );
     });
 
     test('a transaction commits when it resolves and rolls back when it throws', async () => {
@@ -98,14 +116,19 @@ for (const backend of ['pglite', 'postgres'] as const) {
       const hostile = "x'); DROP TABLE roles; --";
       const rows = await sql<{ v: string }>`SELECT ${hostile}::text AS v`.execute(store.db);
       assert.equal(rows.rows[0]?.v, hostile);
-      const count = await store.db.selectFrom('roles').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const count = await store.db
+        .selectFrom('roles')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
       assert.ok(Number(count.n) >= 1);
     });
 
     test('types come back the same on both backends', async () => {
       const row = (
         await sql<{ n: number; t: Date; j: { a: number[] }; arr: string[]; b: boolean }>`
-          SELECT count(*) AS n, now() AS t, '{"a":[1,2]}'::jsonb AS j, ARRAY['x','y'] AS arr, true AS b`.execute(store.db)
+          SELECT count(*) AS n, now() AS t, '{"a":[1,2]}'::jsonb AS j, ARRAY['x','y'] AS arr, true AS b`.execute(
+          store.db,
+        )
       ).rows[0]!;
       assert.equal(typeof row.n, 'number');
       assert.ok(row.t instanceof Date);

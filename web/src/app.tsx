@@ -3,8 +3,9 @@ import { ErrorState, LoadingState } from './components/page-states.tsx';
 import { LoginPage } from './features/auth/login-page.tsx';
 import { useSession } from './features/auth/use-session.ts';
 import { NotFoundPage } from './not-found-page.tsx';
+import { homePath, loginPath } from './paths.ts';
 import { Redirect, isSafeLocalPath, matchPath, useLocation } from './router.tsx';
-import { homePath, loginPath, routes } from './routes.tsx';
+import { routes } from './routes.tsx';
 
 export function App() {
   const session = useSession();

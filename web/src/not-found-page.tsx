@@ -1,5 +1,5 @@
+import { homePath } from './paths.ts';
 import { Link } from './router.tsx';
-import { homePath } from './routes.tsx';
 
 export function NotFoundPage() {
   return (

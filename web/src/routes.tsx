@@ -21,6 +21,3 @@ export const routes: AppRoute[] = [
   { path: '/uploads', navLabel: 'Uploads' },
   { path: '/sync', navLabel: 'Sync' },
 ];
-
-export const homePath = '/connections';
-export const loginPath = '/login';

@@ -17,7 +17,12 @@ export function authRoutes(root: FastifyInstance, ctx: GeosyncContext): void {
     '/api/v1/auth/login',
     {
       config: { access: access.public },
-      schema: { tags, summary: 'Log in; sets the session cookie', body: loginRequestSchema, response: { 200: sessionInfoSchema } },
+      schema: {
+        tags,
+        summary: 'Log in; sets the session cookie',
+        body: loginRequestSchema,
+        response: { 200: sessionInfoSchema },
+      },
     },
     async (request, reply) => {
       const { username, password } = request.body;
@@ -38,7 +43,10 @@ export function authRoutes(root: FastifyInstance, ctx: GeosyncContext): void {
 
   app.get(
     '/api/v1/auth/me',
-    { config: { access: access.authenticated }, schema: { tags, summary: 'Who am I', response: { 200: sessionInfoSchema } } },
+    {
+      config: { access: access.authenticated },
+      schema: { tags, summary: 'Who am I', response: { 200: sessionInfoSchema } },
+    },
     async (request) => {
       const sessionId = request.cookies[SESSION_COOKIE];
       const session = request.principal?.via === 'session' && sessionId ? await ctx.auth.fromSession(sessionId) : null;
@@ -48,7 +56,10 @@ export function authRoutes(root: FastifyInstance, ctx: GeosyncContext): void {
 
   app.post(
     '/api/v1/auth/logout',
-    { config: { access: access.authenticated }, schema: { tags, summary: 'End the session', response: { 204: z.null() } } },
+    {
+      config: { access: access.authenticated },
+      schema: { tags, summary: 'End the session', response: { 204: z.null() } },
+    },
     async (request, reply) => {
       const sessionId = request.cookies[SESSION_COOKIE];
       if (sessionId) await ctx.auth.logout(sessionId);

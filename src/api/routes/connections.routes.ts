@@ -23,7 +23,14 @@ export function connectionsRoutes(root: FastifyInstance, ctx: GeosyncContext): v
 
   app.get(
     '/api/v1/connection-types',
-    { config: anyUser, schema: { tags, summary: 'Connection types that can be added, with their settings schema', response: { 200: z.object({ items: z.array(connectionTypeSchema) }) } } },
+    {
+      config: anyUser,
+      schema: {
+        tags,
+        summary: 'Connection types that can be added, with their settings schema',
+        response: { 200: z.object({ items: z.array(connectionTypeSchema) }) },
+      },
+    },
     async () => ({
       items: ctx.connectorTypes.creatable().map(describeConnectorType),
     }),
@@ -33,7 +40,12 @@ export function connectionsRoutes(root: FastifyInstance, ctx: GeosyncContext): v
     '/api/v1/connections',
     {
       config: anyUser,
-      schema: { tags, summary: 'Connections the caller may use', querystring: pageQuerySchema.extend({ kind: connectionKindSchema.optional() }), response: { 200: pageOf(connectionSchema) } },
+      schema: {
+        tags,
+        summary: 'Connections the caller may use',
+        querystring: pageQuerySchema.extend({ kind: connectionKindSchema.optional() }),
+        response: { 200: pageOf(connectionSchema) },
+      },
     },
     async (request) => {
       const { kind, ...page } = request.query;
@@ -52,7 +64,16 @@ export function connectionsRoutes(root: FastifyInstance, ctx: GeosyncContext): v
   );
   app.patch(
     '/api/v1/connections/:id',
-    { config: admin, schema: { tags, summary: 'Change a connection; secret settings left out keep their value', params: idParamsSchema, body: updateConnectionSchema, response: { 200: connectionSchema } } },
+    {
+      config: admin,
+      schema: {
+        tags,
+        summary: 'Change a connection; secret settings left out keep their value',
+        params: idParamsSchema,
+        body: updateConnectionSchema,
+        response: { 200: connectionSchema },
+      },
+    },
     async (request) => ctx.connections.update(request.principal!, request.params.id, request.body),
   );
   app.delete(
@@ -65,7 +86,15 @@ export function connectionsRoutes(root: FastifyInstance, ctx: GeosyncContext): v
   );
   app.post(
     '/api/v1/connections/:id/test',
-    { config: anyUser, schema: { tags, summary: 'Check that the connection works', params: idParamsSchema, response: { 200: connectionTestResultSchema } } },
+    {
+      config: anyUser,
+      schema: {
+        tags,
+        summary: 'Check that the connection works',
+        params: idParamsSchema,
+        response: { 200: connectionTestResultSchema },
+      },
+    },
     async (request) => ctx.connections.test(request.principal!, request.params.id),
   );
 }

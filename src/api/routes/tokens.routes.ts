@@ -13,14 +13,28 @@ export function tokensRoutes(root: FastifyInstance, ctx: GeosyncContext): void {
   const tags = ['tokens'];
   const config = { access: access.authenticated };
 
-  app.get('/api/v1/tokens', { config, schema: { tags, response: { 200: z.object({ items: z.array(apiTokenSchema) }) } } }, async (request) => ({
-    items: await ctx.tokens.list(request.principal!),
-  }));
+  app.get(
+    '/api/v1/tokens',
+    { config, schema: { tags, response: { 200: z.object({ items: z.array(apiTokenSchema) }) } } },
+    async (request) => ({
+      items: await ctx.tokens.list(request.principal!),
+    }),
+  );
   app.post(
     '/api/v1/tokens',
-    { config, schema: { tags, summary: 'Create a token; its value is shown only in this answer', body: createApiTokenSchema, response: { 201: createdApiTokenSchema } } },
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'Create a token; its value is shown only in this answer',
+        body: createApiTokenSchema,
+        response: { 201: createdApiTokenSchema },
+      },
+    },
     async (request, reply) =>
-      reply.status(201).send(await ctx.tokens.create(request.principal!, request.body.name, request.body.expiresInDays)),
+      reply
+        .status(201)
+        .send(await ctx.tokens.create(request.principal!, request.body.name, request.body.expiresInDays)),
   );
   app.delete(
     '/api/v1/tokens/:id',

@@ -66,13 +66,17 @@ export function usersRoutes(root: FastifyInstance, ctx: GeosyncContext): void {
 
   app.get(
     '/api/v1/roles',
-    { config: { access: access.authenticated }, schema: { tags: ['roles'], response: { 200: z.object({ items: z.array(roleSchema) }) } } },
+    {
+      config: { access: access.authenticated },
+      schema: { tags: ['roles'], response: { 200: z.object({ items: z.array(roleSchema) }) } },
+    },
     async () => ({ items: await ctx.roles.list() }),
   );
   app.post(
     '/api/v1/roles',
     { config: admin, schema: { tags: ['roles'], body: createRoleSchema, response: { 201: roleSchema } } },
-    async (request, reply) => reply.status(201).send(await ctx.roles.create(request.body.name, request.body.description)),
+    async (request, reply) =>
+      reply.status(201).send(await ctx.roles.create(request.body.name, request.body.description)),
   );
   app.delete(
     '/api/v1/roles/:name',

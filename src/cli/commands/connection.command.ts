@@ -9,7 +9,8 @@ import { readSecretFromStdin } from '../read-secret.ts';
 function parseKind(kind: string | undefined): ConnectionKind | undefined {
   if (kind === undefined) return undefined;
   const parsed = connectionKindSchema.safeParse(kind);
-  if (!parsed.success) throw new UserError('invalid_input', `--kind must be one of ${connectionKindSchema.options.join(', ')}`);
+  if (!parsed.success)
+    {throw new UserError('invalid_input', `--kind must be one of ${connectionKindSchema.options.join(', ')}`);}
   return parsed.data;
 }
 
@@ -34,7 +35,9 @@ function parseSettings(pairs: string[]): Record<string, unknown> {
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 export function connectionCommand(program: Command): void {
-  const connection = program.command('connection').description('Manage connections (databases, file services, map servers)');
+  const connection = program
+    .command('connection')
+    .description('Manage connections (databases, file services, map servers)');
 
   connection
     .command('list')
@@ -43,7 +46,9 @@ export function connectionCommand(program: Command): void {
     .action(async (opts: { kind?: string }, command: Command) => {
       const options = globals(command);
       const kind = parseKind(opts.kind);
-      const page = await withGeosync(options, (ctx) => ctx.connections.list(CLI_PRINCIPAL, { limit: 500, offset: 0 }, kind));
+      const page = await withGeosync(options, (ctx) =>
+        ctx.connections.list(CLI_PRINCIPAL, { limit: 500, offset: 0 }, kind),
+      );
       print(page.items, options, () => table(page.items, ['name', 'kind', 'type', 'builtin', 'roles', 'description']));
     });
 
@@ -55,16 +60,28 @@ export function connectionCommand(program: Command): void {
     .option('--secret-stdin <key>', 'read this secret setting (e.g. password) from standard input')
     .option('--description <text>', 'description', '')
     .option('--roles <roles>', 'comma-separated roles that may use it; "" = admins only; default everyone')
-    .action(async (name: string, opts: { type: string; set: string[]; secretStdin?: string; description: string; roles?: string }, command: Command) => {
-      const options = globals(command);
-      const config = parseSettings(opts.set);
-      if (opts.secretStdin) config[opts.secretStdin] = await readSecretFromStdin(opts.secretStdin);
-      const roles = opts.roles === undefined ? null : opts.roles.split(',').map((r) => r.trim()).filter(Boolean);
-      const created = await withGeosync(options, (ctx) =>
-        ctx.connections.create({ name, type: opts.type, description: opts.description, config, roles }),
-      );
-      print(created, options, () => `Added ${created.kind} connection ${created.name} (${created.type})`);
-    });
+    .action(
+      async (
+        name: string,
+        opts: { type: string; set: string[]; secretStdin?: string; description: string; roles?: string },
+        command: Command,
+      ) => {
+        const options = globals(command);
+        const config = parseSettings(opts.set);
+        if (opts.secretStdin) config[opts.secretStdin] = await readSecretFromStdin(opts.secretStdin);
+        const roles =
+          opts.roles === undefined
+            ? null
+            : opts.roles
+                .split(',')
+                .map((r) => r.trim())
+                .filter(Boolean);
+        const created = await withGeosync(options, (ctx) =>
+          ctx.connections.create({ name, type: opts.type, description: opts.description, config, roles }),
+        );
+        print(created, options, () => `Added ${created.kind} connection ${created.name} (${created.type})`);
+      },
+    );
 
   connection
     .command('test <name>')
@@ -93,6 +110,10 @@ export function connectionCommand(program: Command): void {
         await ctx.connections.remove(CLI_PRINCIPAL, found.id);
         return found;
       });
-      print({ removed: removed.id, name: removed.name, kind: removed.kind }, options, () => `Removed ${removed.kind} connection ${removed.name}`);
+      print(
+        { removed: removed.id, name: removed.name, kind: removed.kind },
+        options,
+        () => `Removed ${removed.kind} connection ${removed.name}`,
+      );
     });
 }

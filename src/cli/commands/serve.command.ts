@@ -16,7 +16,11 @@ export function serveCommand(program: Command): void {
       const base = configFor(globals(command));
       const config = {
         ...base,
-        server: { ...base.server, ...(options.port && { port: Number(options.port) }), ...(options.host && { host: options.host }) },
+        server: {
+          ...base.server,
+          ...(options.port && { port: Number(options.port) }),
+          ...(options.host && { host: options.host }),
+        },
       };
       const logger = createLogger(config.log.level);
       const { ctx, bootstrap } = await createGeosync(config, logger, { prepare: true });
@@ -29,7 +33,15 @@ export function serveCommand(program: Command): void {
         );
       }
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
-      logger.info({ url: `http://${config.server.host}:${app.server.address() && typeof app.server.address() === 'object' ? (app.server.address() as { port: number }).port : config.server.port}`, store: ctx.storeBackend, webUi, seconds }, 'geosync ready');
+      logger.info(
+        {
+          url: `http://${config.server.host}:${app.server.address() && typeof app.server.address() === 'object' ? (app.server.address() as { port: number }).port : config.server.port}`,
+          store: ctx.storeBackend,
+          webUi,
+          seconds,
+        },
+        'geosync ready',
+      );
       let stopping = false;
       const stop = async (signal: string) => {
         if (stopping) return;

@@ -17,22 +17,30 @@ export function userCommand(program: Command): void {
     .option('--role <role...>', 'roles to give')
     .option('--display-name <name>', 'display name', '')
     .option('--email <email>', 'e-mail address')
-    .action(async (username: string, opts: { passwordStdin?: boolean; admin?: boolean; role?: string[]; displayName: string; email?: string }, command: Command) => {
-      const options = globals(command);
-      const password = opts.passwordStdin ? await readSecretFromStdin('password') : randomToken(15);
-      const roles = [...new Set([...(opts.role ?? []), ...(opts.admin ? ['admin'] : [])])];
-      const created = await withGeosync(options, (ctx) =>
-        ctx.users.create({ username, password, roles, displayName: opts.displayName, email: opts.email ?? null }),
-      );
-      const generated = opts.passwordStdin ? undefined : password;
-      print({ ...created, ...(generated && { generatedPassword: generated }) }, options, () =>
-        `Added user ${created.username}${generated ? ` with password: ${generated}` : ''}`,
-      );
-    });
+    .action(
+      async (
+        username: string,
+        opts: { passwordStdin?: boolean; admin?: boolean; role?: string[]; displayName: string; email?: string },
+        command: Command,
+      ) => {
+        const options = globals(command);
+        const password = opts.passwordStdin ? await readSecretFromStdin('password') : randomToken(15);
+        const roles = [...new Set([...(opts.role ?? []), ...(opts.admin ? ['admin'] : [])])];
+        const created = await withGeosync(options, (ctx) =>
+          ctx.users.create({ username, password, roles, displayName: opts.displayName, email: opts.email ?? null }),
+        );
+        const generated = opts.passwordStdin ? undefined : password;
+        print(
+          { ...created, ...(generated && { generatedPassword: generated }) },
+          options,
+          () => `Added user ${created.username}${generated ? ` with password: ${generated}` : ''}`,
+        );
+      },
+    );
 
   user
     .command('passwd <username>')
-    .description('Set a user\'s password (from standard input with --password-stdin, else generated and printed)')
+    .description("Set a user's password (from standard input with --password-stdin, else generated and printed)")
     .option('--password-stdin', 'read the password from standard input')
     .action(async (username: string, opts: { passwordStdin?: boolean }, command: Command) => {
       const options = globals(command);
@@ -43,8 +51,10 @@ export function userCommand(program: Command): void {
         await ctx.users.resetPassword(row.id, password);
       });
       const generated = opts.passwordStdin ? undefined : password;
-      print({ username, changed: true, ...(generated && { generatedPassword: generated }) }, options, () =>
-        `Password of ${username} changed${generated ? `: ${generated}` : ''}`,
+      print(
+        { username, changed: true, ...(generated && { generatedPassword: generated }) },
+        options,
+        () => `Password of ${username} changed${generated ? `: ${generated}` : ''}`,
       );
     });
 

@@ -8,12 +8,14 @@ import { type EmbeddedPostgisConfig, embeddedPostgisConfigSchema } from './embed
 /** True for "function postgis_full_version() does not exist", from PGlite or PostgreSQL. */
 function isMissingPostgis(error: unknown): boolean {
   const e = error as { code?: string; sqlState?: string } | undefined;
-  return e?.code === '42883' || e?.sqlState === '42883' || /postgis_full_version.*does not exist/.test(errorMessage(error));
+  return (
+    e?.code === '42883' || e?.sqlState === '42883' || /postgis_full_version.*does not exist/.test(errorMessage(error))
+  );
 }
 
 async function probe(db: EmbeddedDatabase): Promise<TestResult> {
   const { rows } = await db.query('SHOW server_version');
-  const serverVersion = String(rows[0]?.server_version ?? 'unknown');
+  const serverVersion = String((rows[0]?.server_version as string | undefined) ?? 'unknown');
   let full: string;
   try {
     full = String((await db.query('SELECT postgis_full_version() AS v')).rows[0]?.v);

@@ -11,7 +11,9 @@ import { embeddedPostgisConnectorType as type } from './embedded-postgis.connect
 
 /** PGlite opened in this thread, shaped as what geosync hands connectors (the store runs it in a worker). */
 function asEmbedded(db: PGlite): EmbeddedDatabase {
-  return { query: async (sql, params = []) => ({ rows: (await db.query(sql, [...params])).rows as Record<string, unknown>[] }) };
+  return {
+    query: async (sql, params = []) => ({ rows: (await db.query(sql, [...params])).rows as Record<string, unknown>[] }),
+  };
 }
 
 // The only test file loading PostGIS into PGlite: it takes about 10 s.
@@ -39,15 +41,22 @@ describe('embedded-postgis', () => {
   after(() => plain.close());
 
   test('reports the PostgreSQL and PostGIS versions', async () => {
-    const result = await type.create({}, { dataDir: '/x', embeddedDatabase: asEmbedded(withPostgis) }).test(AbortSignal.timeout(5000));
+    const result = await type
+      .create({}, { dataDir: '/x', embeddedDatabase: asEmbedded(withPostgis) })
+      .test(AbortSignal.timeout(5000));
     assert.equal(result.ok, true, result.message);
     assert.match(String(result.details?.postgisVersion), /^3\.\d+\.\d+$/);
     assert.match(result.message, /^Embedded store: PostgreSQL \d+\.\d+ with PostGIS 3\.\d+\.\d+$/);
   });
 
   test('without PostGIS loaded, says which setting enables it', async () => {
-    const result = await type.create({}, { dataDir: '/x', embeddedDatabase: asEmbedded(plain) }).test(AbortSignal.timeout(5000));
-    assert.deepEqual([result.ok, result.message], [false, 'PostGIS is not enabled in the embedded store (setting store.postgis)']);
+    const result = await type
+      .create({}, { dataDir: '/x', embeddedDatabase: asEmbedded(plain) })
+      .test(AbortSignal.timeout(5000));
+    assert.deepEqual(
+      [result.ok, result.message],
+      [false, 'PostGIS is not enabled in the embedded store (setting store.postgis)'],
+    );
   });
 
   test('a query that never answers is abandoned when the signal fires', async () => {
@@ -63,7 +72,10 @@ describe('embedded-postgis', () => {
   });
 
   test('without the embedded database, create() fails as the wiring bug it is', () => {
-    assert.throws(() => type.create({}, { dataDir: '/x' }), (e) => e instanceof UnexpectedError && e.code === 'embedded_database_missing');
+    assert.throws(
+      () => type.create({}, { dataDir: '/x' }),
+      (e) => e instanceof UnexpectedError && e.code === 'embedded_database_missing',
+    );
   });
 
   test('is built in only', () => {

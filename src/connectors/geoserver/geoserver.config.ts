@@ -11,9 +11,7 @@ const keycloakFields = ['realm', 'authUrl', 'clientId'] as const;
  */
 export const geoserverConfigSchema = z
   .strictObject({
-    url: z
-      .url({ protocol: /^https?$/ })
-      .describe('Base URL of GeoServer, e.g. https://maps.example.org/geoserver.'),
+    url: z.url({ protocol: /^https?$/ }).describe('Base URL of GeoServer, e.g. https://maps.example.org/geoserver.'),
     username: z.string().min(1).max(255).describe('Administrator account used for the REST API.'),
     password: z.string().min(1).max(1000).describe('Password of that account.'),
     authentication: z.enum(['basic', 'keycloak']).default('basic').describe('How geosync logs in.'),

@@ -6,7 +6,7 @@ export const localFilesConfigSchema = z.strictObject({
     .string()
     .min(1)
     .refine((s) => !s.includes('\0'), 'must not contain a NUL byte')
-    .describe('Folder holding the files. A relative path is resolved against geosync\'s data folder.'),
+    .describe("Folder holding the files. A relative path is resolved against geosync's data folder."),
   createRoot: z.boolean().default(true).describe('Create the folder when it does not exist.'),
 });
 

@@ -45,7 +45,8 @@ describe('local-files', () => {
   });
   after(() => rm(dataDir, { recursive: true, force: true }));
 
-  const open = (root: string, createRoot = true) => type.create({ root, createRoot }, { dataDir }) as LocalFilesConnector;
+  const open = (root: string, createRoot = true) =>
+    type.create({ root, createRoot }, { dataDir }) as LocalFilesConnector;
   const outside = (e: unknown) => e instanceof UserError && e.code === 'path_outside_root';
 
   test('is a file service', () => {
@@ -97,7 +98,10 @@ describe('local-files', () => {
     const fs = open('linked');
 
     assert.equal((await fs.read('inside/ok.txt')).constructor.name, 'ReadStream');
-    assert.deepEqual((await fs.list()).map((e) => e.path), ['inside', 'real']);
+    assert.deepEqual(
+      (await fs.list()).map((e) => e.path),
+      ['inside', 'real'],
+    );
     await assert.rejects(fs.read('out/key.txt'), outside);
     await assert.rejects(fs.read('key-link'), outside);
     await assert.rejects(fs.stat('out'), outside);
@@ -107,6 +111,19 @@ describe('local-files', () => {
 
     await fs.remove('out'); // removes the link itself, never what it points to
     assert.deepEqual(await readdir(secret), ['key.txt']);
+  });
+
+  test('an aborted write leaves neither the file nor a temporary file', async () => {
+    const fs = open('aborted');
+    const controller = new AbortController();
+    const endless = new Readable({
+      read() {
+        this.push(Buffer.alloc(1024));
+        controller.abort();
+      },
+    });
+    await assert.rejects(fs.write('dir/f.bin', endless, controller.signal), { name: 'AbortError' });
+    assert.deepEqual(await fs.list('dir'), []);
   });
 
   test('reading a folder and removing the root are refused', async () => {

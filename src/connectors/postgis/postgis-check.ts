@@ -53,7 +53,11 @@ export async function checkPostgis(client: pg.Client, config: PostgisConfig): Pr
     return { ok: false, message: `Schema ${config.schema} does not exist in database ${config.database}`, details };
   }
   if (!rights.usage) {
-    return { ok: false, message: `User ${config.user} may not use schema ${config.schema} (no USAGE privilege)`, details };
+    return {
+      ok: false,
+      message: `User ${config.user} may not use schema ${config.schema} (no USAGE privilege)`,
+      details,
+    };
   }
   const access = rights.create ? 'can create tables' : 'is read-only (no CREATE privilege)';
   const server = serverVersion.split(' ')[0];

@@ -19,11 +19,7 @@ export const postgisConfigSchema = z
     port: z.number().int().min(1).max(65535).default(5432).describe('PostgreSQL port.'),
     database: z.string().min(1).max(63).describe('Database name.'),
     user: z.string().min(1).max(63).describe('User (role) to log in as.'),
-    password: z
-      .string()
-      .max(1000)
-      .optional()
-      .describe('Password; leave empty for servers that trust this machine.'),
+    password: z.string().max(1000).optional().describe('Password; leave empty for servers that trust this machine.'),
     schema: z.string().min(1).max(63).default('public').describe('Schema geosync reads from and writes to.'),
     sslMode: z.enum(sslModes).default('prefer').describe('Encryption: disable, prefer, require or verify-full.'),
     sslRootCert: z

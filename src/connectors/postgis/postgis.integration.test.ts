@@ -81,7 +81,10 @@ describe('postgis', () => {
     assert.match(String(result.details?.serverVersion), /^15\./);
     assert.match(String(result.details?.postgisVersion), /^3\.\d+\.\d+$/);
     assert.deepEqual([result.details?.schema, result.details?.canCreate], ['public', true]);
-    assert.match(result.message, /^PostgreSQL 15\.\d+ with PostGIS 3\.\d+\.\d+; in schema public, postgres can create tables$/);
+    assert.match(
+      result.message,
+      /^PostgreSQL 15\.\d+ with PostGIS 3\.\d+\.\d+; in schema public, postgres can create tables$/,
+    );
   });
 
   test('prefer falls back to plain on a server without TLS; require does not', async () => {
@@ -96,7 +99,10 @@ describe('postgis', () => {
     await admin(`CREATE ROLE reader LOGIN; CREATE SCHEMA closed; CREATE SCHEMA readonly;
                  GRANT USAGE ON SCHEMA readonly TO reader`);
     const closed = await run(settingsOf(db, { user: 'reader', schema: 'closed' }));
-    assert.deepEqual([closed.ok, closed.message], [false, 'User reader may not use schema closed (no USAGE privilege)']);
+    assert.deepEqual(
+      [closed.ok, closed.message],
+      [false, 'User reader may not use schema closed (no USAGE privilege)'],
+    );
     const readonly = await run(settingsOf(db, { user: 'reader', schema: 'readonly' }));
     assert.equal(readonly.ok, true);
     assert.equal(readonly.details?.canCreate, false);
@@ -107,7 +113,10 @@ describe('postgis', () => {
     await admin('DROP EXTENSION postgis');
     try {
       const result = await run(settingsOf(db));
-      assert.deepEqual([result.ok, result.message], [false, `PostGIS is not installed in database ${db.name} (CREATE EXTENSION postgis)`]);
+      assert.deepEqual(
+        [result.ok, result.message],
+        [false, `PostGIS is not installed in database ${db.name} (CREATE EXTENSION postgis)`],
+      );
     } finally {
       await admin('CREATE EXTENSION postgis');
     }
@@ -125,7 +134,10 @@ describe('postgis', () => {
     try {
       const settings = { host: '127.0.0.1', port: silent.port, database: 'x', user: 'y', connectTimeoutSeconds: 1 };
       const timedOut = await run(settings);
-      assert.deepEqual([timedOut.ok, timedOut.message], [false, `cannot reach 127.0.0.1:${silent.port} (no answer within 1 s)`]);
+      assert.deepEqual(
+        [timedOut.ok, timedOut.message],
+        [false, `cannot reach 127.0.0.1:${silent.port} (no answer within 1 s)`],
+      );
       const started = performance.now();
       const aborted = await run({ ...settings, connectTimeoutSeconds: 30 }, AbortSignal.timeout(200));
       assert.deepEqual([aborted.ok, aborted.message], [false, 'The connection test timed out']);

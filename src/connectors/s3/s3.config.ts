@@ -37,8 +37,12 @@ export const s3ConfigSchema = z
     if (config.anonymous && (hasId || hasSecret)) {
       ctx.addIssue({ code: 'custom', path: ['anonymous'], message: 'anonymous access takes no keys' });
     }
-    if (hasId && !hasSecret) ctx.addIssue({ code: 'custom', path: ['secretAccessKey'], message: 'required with accessKeyId' });
-    if (hasSecret && !hasId) ctx.addIssue({ code: 'custom', path: ['accessKeyId'], message: 'required with secretAccessKey' });
+    if (hasId && !hasSecret) {
+      ctx.addIssue({ code: 'custom', path: ['secretAccessKey'], message: 'required with accessKeyId' });
+    }
+    if (hasSecret && !hasId) {
+      ctx.addIssue({ code: 'custom', path: ['accessKeyId'], message: 'required with secretAccessKey' });
+    }
   });
 
 export type S3Config = z.infer<typeof s3ConfigSchema>;

@@ -22,7 +22,9 @@ export const sftpConfigSchema = z
       .min(1)
       .max(1024)
       .default('.')
-      .describe('Folder on the server that the file service shows; relative to the login folder unless it starts with /.'),
+      .describe(
+        'Folder on the server that the file service shows; relative to the login folder unless it starts with /.',
+      ),
     hostKeySha256: z
       .string()
       .regex(/^(SHA256:)?[A-Za-z0-9+/]{43}=?$/, 'must be a SHA256 fingerprint as ssh-keygen -lf prints it')

@@ -1,5 +1,4 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { z } from 'zod';
 
 import type { Page, PageQuery } from '../../contracts/common.dto.ts';
 import type {
@@ -67,7 +66,7 @@ export function createConnectionsService(options: ConnectionsServiceOptions) {
   }
 
   function validate(type: ConnectorType, config: Record<string, unknown>): Record<string, unknown> {
-    const parsed = (type.config as z.ZodType<Record<string, unknown>>).safeParse(config);
+    const parsed = type.config.safeParse(config);
     if (!parsed.success) throw invalidInput(parsed.error, `settings for a ${type.type} connection`, 'config');
     return parsed.data;
   }
@@ -199,7 +198,11 @@ export function createConnectionsService(options: ConnectionsServiceOptions) {
       const signal = AbortSignal.timeout(options.testTimeoutMs ?? 15_000);
       try {
         const result = await connector.test(signal);
-        return { ...result, message: redact(result.message, secrets), durationMs: Math.round(performance.now() - started) };
+        return {
+          ...result,
+          message: redact(result.message, secrets),
+          durationMs: Math.round(performance.now() - started),
+        };
       } catch (error) {
         const message = signal.aborted ? 'The test timed out' : error instanceof Error ? error.message : String(error);
         return { ok: false, message: redact(message, secrets), durationMs: Math.round(performance.now() - started) };

@@ -49,10 +49,7 @@ export async function workspaceLevel(
       ]),
     )
     .execute();
-  return grants.reduce<WorkspaceLevel | null>(
-    (best, g) => (levelAtLeast(best, g.level) ? best : g.level),
-    null,
-  );
+  return grants.reduce<WorkspaceLevel | null>((best, g) => (levelAtLeast(best, g.level) ? best : g.level), null);
 }
 
 /**

@@ -181,7 +181,11 @@ export function createUsersService(db: Kysely<Database>) {
       assertPasswordStrength(newPassword);
       const hash = await hashPassword(newPassword);
       await withTransaction(db, async (trx) => {
-        await trx.updateTable('users').set({ password_hash: hash, updated_at: new Date() }).where('id', '=', id).execute();
+        await trx
+          .updateTable('users')
+          .set({ password_hash: hash, updated_at: new Date() })
+          .where('id', '=', id)
+          .execute();
         await trx.deleteFrom('sessions').where('user_id', '=', id).execute();
       });
     },

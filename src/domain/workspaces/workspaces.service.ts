@@ -19,7 +19,13 @@ export function createWorkspacesService(db: Kysely<Database>) {
     const myLevel = await assertWorkspaceLevel(db, principal, id, 'read');
     const row = await db.selectFrom('workspaces').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) throw notFound('Workspace', id);
-    return { id: row.id, name: row.name, description: row.description, myLevel, createdAt: toIsoRequired(row.created_at) };
+    return {
+      id: row.id,
+      name: row.name,
+      description: row.description,
+      myLevel,
+      createdAt: toIsoRequired(row.created_at),
+    };
   }
 
   return {
@@ -32,7 +38,13 @@ export function createWorkspacesService(db: Kysely<Database>) {
       for (const row of rows) {
         const myLevel = await workspaceLevel(db, principal, row.id);
         if (myLevel) {
-          visible.push({ id: row.id, name: row.name, description: row.description, myLevel, createdAt: toIsoRequired(row.created_at) });
+          visible.push({
+            id: row.id,
+            name: row.name,
+            description: row.description,
+            myLevel,
+            createdAt: toIsoRequired(row.created_at),
+          });
         }
       }
       return pageOf(visible.slice(query.offset, query.offset + query.limit), visible.length, query);
@@ -40,7 +52,11 @@ export function createWorkspacesService(db: Kysely<Database>) {
 
     async create(principal: Principal, name: string, description: string): Promise<Workspace> {
       try {
-        const row = await db.insertInto('workspaces').values({ name, description }).returning('id').executeTakeFirstOrThrow();
+        const row = await db
+          .insertInto('workspaces')
+          .values({ name, description })
+          .returning('id')
+          .executeTakeFirstOrThrow();
         return await get(principal, row.id);
       } catch (error) {
         if (isUniqueViolation(error)) throw nameTaken(name);
@@ -85,14 +101,27 @@ export function createWorkspacesService(db: Kysely<Database>) {
     async setGrants(principal: Principal, id: string, grants: Grant[]): Promise<Grant[]> {
       await assertWorkspaceLevel(db, principal, id, 'admin');
       await withTransaction(db, async (trx) => {
-        const rows: { workspace_id: string; user_id: string | null; role_name: string | null; level: WorkspaceLevel }[] = [];
+        const rows: {
+          workspace_id: string;
+          user_id: string | null;
+          role_name: string | null;
+          level: WorkspaceLevel;
+        }[] = [];
         for (const [index, grant] of grants.entries()) {
           if (grant.user !== undefined) {
-            const user = await trx.selectFrom('users').select('id').where('username', '=', grant.user).executeTakeFirst();
+            const user = await trx
+              .selectFrom('users')
+              .select('id')
+              .where('username', '=', grant.user)
+              .executeTakeFirst();
             if (!user) throw unknownPrincipal(index, 'user', grant.user);
             rows.push({ workspace_id: id, user_id: user.id, role_name: null, level: grant.level });
           } else {
-            const role = await trx.selectFrom('roles').select('name').where('name', '=', grant.role!).executeTakeFirst();
+            const role = await trx
+              .selectFrom('roles')
+              .select('name')
+              .where('name', '=', grant.role!)
+              .executeTakeFirst();
             if (!role) throw unknownPrincipal(index, 'role', grant.role!);
             rows.push({ workspace_id: id, user_id: null, role_name: role.name, level: grant.level });
           }

@@ -16,10 +16,20 @@ export function Pager({
       <span className="muted">
         {offset + 1}–{last} of {total}
       </span>
-      <button className="button button-small" type="button" disabled={offset === 0} onClick={() => onChange(Math.max(0, offset - limit))}>
+      <button
+        className="button button-small"
+        type="button"
+        disabled={offset === 0}
+        onClick={() => onChange(Math.max(0, offset - limit))}
+      >
         Previous
       </button>
-      <button className="button button-small" type="button" disabled={last >= total} onClick={() => onChange(offset + limit)}>
+      <button
+        className="button button-small"
+        type="button"
+        disabled={last >= total}
+        onClick={() => onChange(offset + limit)}
+      >
         Next
       </button>
     </nav>

@@ -1,6 +1,8 @@
 import { type QueryClient, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 
 import type { SessionInfo } from '../../../../src/contracts/auth.dto.ts';
+import { loginPath } from '../../paths.ts';
+import { navigate } from '../../router.tsx';
 import { fetchSession, login, logout } from './auth-api.ts';
 
 export const sessionQueryKey = ['session'] as const;
@@ -35,5 +37,12 @@ export function useLogin() {
 
 export function useLogout() {
   const queryClient = useQueryClient();
-  return useMutation({ mutationFn: logout, onSettled: () => endSession(queryClient) });
+  return useMutation({
+    mutationFn: logout,
+    onSettled: () => {
+      // Straight to the login page: after a deliberate logout there is no page to come back to.
+      navigate(loginPath);
+      endSession(queryClient);
+    },
+  });
 }

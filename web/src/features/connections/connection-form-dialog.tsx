@@ -75,7 +75,14 @@ export function ConnectionFormDialog({
     }
     setErrors(noFormErrors);
 
-    const fieldPaths = ['type', 'name', 'description', 'roles', 'config', ...fields.map((field) => `config.${field.key}`)];
+    const fieldPaths = [
+      'type',
+      'name',
+      'description',
+      'roles',
+      'config',
+      ...fields.map((field) => `config.${field.key}`),
+    ];
     const onError = (error: unknown) => setErrors(toFormErrors(error, fieldPaths));
     const common = { description, roles: inputToRoles(roles) };
     if (connection) {
@@ -89,7 +96,10 @@ export function ConnectionFormDialog({
         { onSuccess: onClose, onError },
       );
     } else {
-      createMutation.mutate({ ...common, name: name.trim(), type: typeName, config: built.config }, { onSuccess: onClose, onError });
+      createMutation.mutate(
+        { ...common, name: name.trim(), type: typeName, config: built.config },
+        { onSuccess: onClose, onError },
+      );
     }
   }
 
@@ -151,7 +161,9 @@ export function ConnectionFormDialog({
             label="Name"
             required={!builtin}
             error={fieldError('name')}
-            hint={builtin ? 'Built-in connections keep their name.' : 'Starts with a letter; letters, digits, _ . - only.'}
+            hint={
+              builtin ? 'Built-in connections keep their name.' : 'Starts with a letter; letters, digits, _ . - only.'
+            }
           >
             {(control) => (
               <input

@@ -22,7 +22,7 @@ export function ConnectionRow({
   return (
     <>
       <tr className={test.isIdle ? undefined : 'has-detail'}>
-        <td>
+        <td className="cell-name">
           <span className="connection-name">{connection.name}</span>
           {connection.builtin && <span className="badge badge-builtin">built-in</span>}
         </td>
@@ -33,7 +33,7 @@ export function ConnectionRow({
         <td className="cell-description" title={connection.description || undefined}>
           {connection.description || <span className="muted">—</span>}
         </td>
-        <td>
+        <td className="cell-roles">
           <span className={connection.roles === null ? 'muted' : undefined}>{describeRoles(connection.roles)}</span>
         </td>
         <td className="cell-actions">
@@ -83,7 +83,12 @@ export function ConnectionRow({
                 )}
               </span>
               {!test.isPending && (
-                <button className="icon-button" type="button" onClick={() => test.reset()} aria-label="Dismiss test result">
+                <button
+                  className="icon-button"
+                  type="button"
+                  onClick={() => test.reset()}
+                  aria-label="Dismiss test result"
+                >
                   ×
                 </button>
               )}

@@ -67,7 +67,9 @@ export function ConnectionsPage() {
             {connections.data.total} {connections.data.total === 1 ? 'connection' : 'connections'}
           </span>
         )}
-        {connections.isFetching && !connections.isPending && <span className="spinner spinner-small" aria-hidden="true" />}
+        {connections.isFetching && !connections.isPending && (
+          <span className="spinner spinner-small" aria-hidden="true" />
+        )}
       </div>
 
       {types.isError && <ErrorState error={types.error} onRetry={() => void types.refetch()} />}

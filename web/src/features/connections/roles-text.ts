@@ -14,7 +14,14 @@ export function rolesToInput(roles: string[] | null): RolesInput {
 
 export function inputToRoles(input: RolesInput): string[] | null {
   if (input.adminsOnly) return [];
-  const roles = [...new Set(input.text.split(',').map((role) => role.trim()).filter(Boolean))];
+  const roles = [
+    ...new Set(
+      input.text
+        .split(',')
+        .map((role) => role.trim())
+        .filter(Boolean),
+    ),
+  ];
   return roles.length === 0 ? null : roles;
 }
 

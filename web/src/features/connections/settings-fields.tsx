@@ -86,13 +86,7 @@ export function SettingsFields({
           );
         }
         return (
-          <FormField
-            key={field.key}
-            label={field.label}
-            required={field.required}
-            error={error}
-            hint={hintFor(field)}
-          >
+          <FormField key={field.key} label={field.label} required={field.required} error={error} hint={hintFor(field)}>
             {(control) => {
               switch (field.control) {
                 case 'select':
@@ -170,7 +164,9 @@ function hintFor(field: SettingField): string | undefined {
   if (field.control === 'list') parts.push('One per line.');
   if (field.control === 'json') parts.push('JSON value.');
   if (!field.required && field.defaultValue !== undefined && field.defaultValue !== '') {
-    parts.push(`Default: ${typeof field.defaultValue === 'string' ? field.defaultValue : JSON.stringify(field.defaultValue)}.`);
+    parts.push(
+      `Default: ${typeof field.defaultValue === 'string' ? field.defaultValue : JSON.stringify(field.defaultValue)}.`,
+    );
   }
   return parts.filter(Boolean).join(' ') || undefined;
 }

@@ -63,7 +63,7 @@ export function initialSettingValues(fields: readonly SettingField[], config?: R
     else if (field.secret || value === undefined || value === null) values[field.key] = '';
     else if (field.control === 'list' && Array.isArray(value)) values[field.key] = value.join('\n');
     else if (field.control === 'json') values[field.key] = JSON.stringify(value, null, 2);
-    else values[field.key] = String(value);
+    else values[field.key] = toText(value);
   }
   return values;
 }
@@ -126,7 +126,10 @@ function parseValue(field: SettingField, text: string): { value: unknown } | { e
       return option === undefined ? { error: 'Choose one of the listed values' } : { value: option };
     }
     case 'list': {
-      const items = text.split(/[\n,]/).map((item) => item.trim()).filter(Boolean);
+      const items = text
+        .split(/[\n,]/)
+        .map((item) => item.trim())
+        .filter(Boolean);
       if (field.itemType === 'string') return { value: items };
       const numbers = items.map(Number);
       if (numbers.some((value) => !Number.isFinite(value))) return { error: 'Enter numbers, one per line' };
@@ -149,11 +152,17 @@ function unwrapNullable(schema: JsonSchema): { schema: JsonSchema; nullable: boo
     const types = schema.type.filter((type) => type !== 'null');
     return { schema: { ...schema, type: types.length === 1 ? types[0] : types }, nullable: true };
   }
-  const variants = Array.isArray(schema.anyOf) ? schema.anyOf : Array.isArray(schema.oneOf) ? schema.oneOf : null;
+  const variants: unknown[] | null = Array.isArray(schema.anyOf)
+    ? schema.anyOf
+    : Array.isArray(schema.oneOf)
+      ? schema.oneOf
+      : null;
   if (variants) {
     const nonNull = variants.filter((variant) => !(isObject(variant) && variant.type === 'null'));
     const only = nonNull[0];
-    if (nonNull.length === 1 && isObject(only)) return { schema: { ...schema, ...only }, nullable: nonNull.length < variants.length };
+    if (nonNull.length === 1 && isObject(only)) {
+      return { schema: { ...schema, ...only }, nullable: nonNull.length < variants.length };
+    }
   }
   return { schema, nullable: Array.isArray(schema.enum) && schema.enum.includes(null) };
 }
@@ -186,7 +195,23 @@ function optionsOf(schema: JsonSchema): (string | number | boolean)[] {
   );
 }
 
-const acronyms = new Set(['url', 'uri', 'ssl', 'tls', 'id', 'api', 'sql', 'ftp', 'sftp', 'http', 'https', 'srid', 's3', 'wms', 'wfs']);
+const acronyms = new Set([
+  'url',
+  'uri',
+  'ssl',
+  'tls',
+  'id',
+  'api',
+  'sql',
+  'ftp',
+  'sftp',
+  'http',
+  'https',
+  'srid',
+  's3',
+  'wms',
+  'wfs',
+]);
 
 /** `readOnly` / `base_url` → "Read only" / "Base URL". */
 export function humanize(key: string): string {
@@ -197,6 +222,12 @@ export function humanize(key: string): string {
     .map((word) => (acronyms.has(word.toLowerCase()) ? word.toUpperCase() : word.toLowerCase()));
   const sentence = words.join(' ');
   return sentence.charAt(0).toUpperCase() + sentence.slice(1);
+}
+
+function toText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return JSON.stringify(value);
 }
 
 function isObject(value: unknown): value is JsonSchema {

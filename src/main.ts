@@ -53,9 +53,11 @@ export async function createGeosync(
     if (created) logger.warn({ file: path.join(dataDir, 'secret.key') }, 'generated the secret key: back it up');
     const box = createSecretBox(key);
     const embeddedDatabase: EmbeddedDatabase = {
-      query: async (text, params = []) => ({
-        rows: (await store.db.executeQuery(CompiledQuery.raw(text, [...params]))).rows as Record<string, unknown>[],
-      }),
+      query: async (text, params = []) => {
+        await ctx.extensionsReady; // tasks on `local` expect PostGIS, even on a first start
+        const result = await store.db.executeQuery(CompiledQuery.raw(text, [...params]));
+        return { rows: result.rows as Record<string, unknown>[] };
+      },
     };
     const connectorTypes = createConnectorRegistry(builtinConnectorTypes);
     const users = createUsersService(store.db);
@@ -78,15 +80,34 @@ export async function createGeosync(
       workspaces: createWorkspacesService(store.db),
       connections,
       connectorTypes,
+      extensionsReady: Promise.resolve(),
       isReady: async () => (await sql<{ ok: number }>`SELECT 1 AS ok`.execute(store.db)).rows[0]?.ok === 1,
-      close: () => store.close(),
+      close: async () => {
+        await ctx.extensionsReady;
+        await store.close();
+      },
     };
     const result = options.prepare
       ? await bootstrap(users, connections, builtinConnections, config.admin.password)
       : undefined;
+    if (store.backend === 'pglite' && config.store.postgis) ctx.extensionsReady = enablePostgis(store, logger);
     return { ctx, bootstrap: result };
   } catch (error) {
     await store.close();
     throw error;
+  }
+}
+
+/** CREATE EXTENSION postgis on the embedded store: ~5 s the first time, instant later. */
+async function enablePostgis(store: Store, logger: Logger): Promise<void> {
+  const started = performance.now();
+  try {
+    await sql`CREATE EXTENSION IF NOT EXISTS postgis`.execute(store.db);
+    logger.info(
+      { seconds: ((performance.now() - started) / 1000).toFixed(1) },
+      'PostGIS enabled in the embedded store',
+    );
+  } catch (error) {
+    logger.error({ err: error }, 'could not enable PostGIS in the embedded store');
   }
 }

@@ -25,6 +25,11 @@ export interface GeosyncContext {
   workspaces: WorkspacesService;
   connections: ConnectionsService;
   connectorTypes: { list(): ConnectorType[]; creatable(): ConnectorType[]; get(type: string): ConnectorType };
+  /**
+   * Settles when the store's extensions (PostGIS on the embedded store) are enabled. On a first
+   * start this takes seconds, so the server answers before it; the `local` database waits.
+   */
+  extensionsReady: Promise<void>;
   /** Is the store answering? Used by /readyz. */
   isReady(): Promise<boolean>;
   close(): Promise<void>;

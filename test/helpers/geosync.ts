@@ -61,6 +61,7 @@ export async function createTestGeosync(options: TestGeosyncOptions = {}): Promi
     },
   });
   const { ctx } = await createGeosync(config, createLogger('info', sink), { prepare: true });
+  await ctx.extensionsReady;
   return {
     ctx,
     dataDir,

@@ -16,8 +16,8 @@ async function open({ dataDir, postgis }) {
     const { postgis: ext } = await import('@electric-sql/pglite-postgis');
     extensions.postgis = ext;
   }
+  // The extension is only registered here; CREATE EXTENSION (seconds, once) is the caller's call.
   db = await PGlite.create(dataDir ? { dataDir, extensions } : { extensions });
-  if (postgis) await db.exec('CREATE EXTENSION IF NOT EXISTS postgis');
 }
 
 function target(txId) {

@@ -31,8 +31,17 @@ function freePort(): Promise<number> {
   });
 }
 
-// Unref'd: a pending race timer must not keep this process alive once the smoke is done.
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Resolves when `promise` settles or after `ms`, whichever is first, leaving no timer behind. */
+async function within(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 async function main(): Promise<boolean> {
   const started = Date.now();
@@ -125,7 +134,7 @@ async function main(): Promise<boolean> {
 
     server.kill('SIGTERM');
     const stopStart = Date.now();
-    await Promise.race([exitPromise, sleep(EXIT_WITHIN_MS)]);
+    await within(exitPromise, EXIT_WITHIN_MS);
     const stopMs = Date.now() - stopStart;
     step(
       exited !== undefined,
@@ -145,7 +154,7 @@ async function main(): Promise<boolean> {
       } catch {
         // gone
       }
-      if (!exited) await Promise.race([exitPromise, sleep(5_000)]);
+      if (!exited) await within(exitPromise, 5_000);
     }
     if (problems.length > 0 || !exited) {
       const lines = log.trimEnd().split('\n').slice(-80);

@@ -40,11 +40,12 @@ function assertProblem(
   const body = response.body as ProblemBody;
   assert.equal(body.code, code);
   assert.ok(body.detail.length > 0);
-  if (field)
-    {assert.ok(
+  if (field) {
+    assert.ok(
       body.errors?.some((e) => e.field === field),
       `names ${field}: ${JSON.stringify(body.errors)}`,
-    );}
+    );
+  }
 }
 
 test('invalid JSON', async () => {

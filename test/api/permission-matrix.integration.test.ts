@@ -101,8 +101,9 @@ after(async () => {
 function concretePath(method: string, url: string): string {
   return url.replace(':name', 'no-such-role').replace(':id', () => {
     if (url.startsWith('/api/v1/workspaces')) return method === 'DELETE' ? randomUUID() : workspaceId;
-    if (url.startsWith('/api/v1/connections/'))
-      {return method === 'GET' || url.endsWith('/test') ? connectionId : randomUUID();}
+    if (url.startsWith('/api/v1/connections/')) {
+      return method === 'GET' || url.endsWith('/test') ? connectionId : randomUUID();
+    }
     return randomUUID();
   });
 }
@@ -131,8 +132,9 @@ for (const caller of ['anonymous', 'plain', 'reader', 'writer', 'wsadmin', 'admi
       const denied = caller === 'anonymous' ? [401] : rule.startsWith('ws:') && caller === 'plain' ? [404] : [403];
       const refusal = [401, 403, ...(rule.startsWith('ws:') ? [404] : [])];
       if (ok && refusal.includes(response.status)) failures.push(`${key}: expected access, got ${response.status}`);
-      if (!ok && !denied.includes(response.status))
-        {failures.push(`${key}: expected ${denied.join('/')}, got ${response.status}`);}
+      if (!ok && !denied.includes(response.status)) {
+        failures.push(`${key}: expected ${denied.join('/')}, got ${response.status}`);
+      }
     }
     assert.deepEqual(failures, []);
   });

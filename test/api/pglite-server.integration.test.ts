@@ -51,3 +51,16 @@ test('a 1 s store query delays /healthz by less than 50 ms', async () => {
     `healthz took up to ${Math.max(...during).toFixed(1)} ms during the query (baseline ${Math.min(...baseline).toFixed(1)} ms)`,
   );
 });
+
+test('/metrics serves Prometheus text with request timings by route', async () => {
+  await fetch(`${server.url}/api/v1/connections/00000000-0000-4000-8000-000000000000`);
+  const response = await fetch(`${server.url}/metrics`);
+  assert.equal(response.status, 200);
+  assert.match(response.headers.get('content-type') ?? '', /text\/plain/);
+  const text = await response.text();
+  assert.match(text, /geosync_process_cpu_seconds_total/);
+  assert.match(
+    text,
+    /geosync_http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/connections\/:id",status="401"\} 1/,
+  );
+});

@@ -94,7 +94,7 @@ export function createWorkspacesService(db: Kysely<Database>) {
         .execute();
       return rows
         .map((r): Grant => (r.username ? { user: r.username, level: r.level } : { role: r.role_name!, level: r.level }))
-        .sort((a, b) => (a.user ?? `~${a.role}`).localeCompare(b.user ?? `~${b.role}`));
+        .sort((a, b) => grantOrder(a).localeCompare(grantOrder(b)));
     },
 
     /** Replaces all grants of a workspace at once; unknown users or roles are refused. */
@@ -144,3 +144,6 @@ function unknownPrincipal(index: number, what: 'user' | 'role', name: string): U
     details: [{ field: `grants.${index}.${what}`, message: `unknown ${what}` }],
   });
 }
+
+/** Users first, then roles, each by name. */
+const grantOrder = (g: Grant): string => (g.user !== undefined ? `0:${g.user}` : `1:${g.role ?? ''}`);

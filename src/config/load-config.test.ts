@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 
 import { UserError } from '../errors/errors.ts';
 import { renderConfigDocs } from './config-docs.ts';
 import { loadConfig } from './load-config.ts';
+import { makeTempDir } from '../../test/helpers/temp-dir.ts';
 
 const tmpFile = (text: string) => {
-  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'gs-cfg-')), 'geosync.yaml');
+  const file = path.join(makeTempDir('gs-cfg-'), 'geosync.yaml');
   writeFileSync(file, text);
   return file;
 };
@@ -48,8 +48,9 @@ test('every problem is listed at once, unknown keys and variables included', () 
   assert.ok(error instanceof UserError);
   assert.equal(error.code, 'config_invalid');
   const fields = error.details.map((d) => d.field);
-  for (const field of ['GEOSYNC_NOPE', 'server.port', 'server', 'log.level'])
-    {assert.ok(fields.includes(field), `lists ${field}: ${fields.join(', ')}`);}
+  for (const field of ['GEOSYNC_NOPE', 'server.port', 'server', 'log.level']) {
+    assert.ok(fields.includes(field), `lists ${field}: ${fields.join(', ')}`);
+  }
   assert.match(error.message, /bogus/);
   assert.match(error.message, /colour/);
 });

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { ApiClient } from '../helpers/http.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { makeTempDir } from '../helpers/temp-dir.ts';
 
 interface Conn {
   id: string;
@@ -47,7 +45,7 @@ test('the built-in local database and file service exist and test ok', async () 
 });
 
 test('add, change, test and remove a local-files connection', async () => {
-  const root = mkdtempSync(path.join(os.tmpdir(), 'gs-conn-'));
+  const root = makeTempDir('gs-conn-');
   const created = await admin.request<Conn>('POST', '/api/v1/connections', {
     name: 'exports',
     type: 'local-files',
@@ -113,7 +111,7 @@ test('connection roles: null = everyone, [] = admins only, else the listed roles
   await admin.request('POST', '/api/v1/roles', { name: 'editors' });
   await admin.request('POST', '/api/v1/users', { username: 'ed', password: 'editor-pass-1', roles: ['editors'] });
   await admin.request('POST', '/api/v1/users', { username: 'viewer', password: 'viewer-pass-1' });
-  const root = mkdtempSync(path.join(os.tmpdir(), 'gs-roles-'));
+  const root = makeTempDir('gs-roles-');
   for (const [name, roles] of [
     ['open', null],
     ['admins-only', []],

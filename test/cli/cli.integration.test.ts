@@ -1,13 +1,12 @@
 /** The CLI as a user runs it: a real process, --json output, exit codes (docs/cli.md). */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
+import { makeTempDir } from '../helpers/temp-dir.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/geosync.js', import.meta.url));
 let database: TestDatabase;
@@ -43,7 +42,7 @@ function geosync(args: string[], options: { stdin?: string; env?: Record<string,
 
 before(async () => {
   database = await createTestDatabase('cli');
-  dataDir = mkdtempSync(path.join(os.tmpdir(), 'gs-cli-'));
+  dataDir = makeTempDir('gs-cli-');
 });
 after(async () => {
   await database?.drop();
@@ -80,7 +79,7 @@ test('user add | list | passwd', async () => {
 });
 
 test('connection add | list | test | remove', async () => {
-  const root = mkdtempSync(path.join(os.tmpdir(), 'gs-cli-files-'));
+  const root = makeTempDir('gs-cli-files-');
   const added = await geosync([
     'connection',
     'add',

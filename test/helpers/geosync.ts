@@ -3,9 +3,7 @@
  * cluster) or embedded PGlite (in a temp folder). Choose with `backend`, or with the environment
  * variable GEOSYNC_TEST_STORE=pglite|postgres (default postgres: much faster to create).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import { Writable } from 'node:stream';
 
 import { loadConfig } from '../../src/config/load-config.ts';
@@ -14,6 +12,7 @@ import { createLogger } from '../../src/lib/logger.ts';
 import { createGeosync } from '../../src/main.ts';
 import type { StoreBackend } from '../../src/store/store.ts';
 import { createTestDatabase } from './postgres.ts';
+import { makeTempDir } from './temp-dir.ts';
 
 export const TEST_ADMIN_PASSWORD = 'admin-test-password-1';
 
@@ -39,7 +38,7 @@ export function testBackend(): StoreBackend {
 
 export async function createTestGeosync(options: TestGeosyncOptions = {}): Promise<TestGeosync> {
   const backend = options.backend ?? testBackend();
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'geosync-test-'));
+  const dataDir = makeTempDir('geosync-test-');
   const database = backend === 'postgres' ? await createTestDatabase('gs') : undefined;
   const logs: string[] = [];
   const sink = new Writable({

@@ -2,8 +2,7 @@
  * The store suite, run on both backends: embedded PGlite (in a worker thread) and PostgreSQL.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
@@ -13,6 +12,7 @@ import { listMigrations, migrate } from '../../src/store/migrate.ts';
 import { isUniqueViolation } from '../../src/store/sql-state.ts';
 import { openStore, type Store, type StoreBackend, withTransaction } from '../../src/store/store.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
+import { makeTempDir } from '../helpers/temp-dir.ts';
 
 async function openBackend(backend: StoreBackend): Promise<{ store: Store; cleanup: () => Promise<void> }> {
   if (backend === 'postgres') {
@@ -26,7 +26,7 @@ async function openBackend(backend: StoreBackend): Promise<{ store: Store; clean
       },
     };
   }
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'gs-pglite-'));
+  const dir = makeTempDir('gs-pglite-');
   const store = await openStore({ backend: 'pglite', dataDir: path.join(dir, 'store'), postgis: false });
   return {
     store,

@@ -9,8 +9,9 @@ import { readSecretFromStdin } from '../read-secret.ts';
 function parseKind(kind: string | undefined): ConnectionKind | undefined {
   if (kind === undefined) return undefined;
   const parsed = connectionKindSchema.safeParse(kind);
-  if (!parsed.success)
-    {throw new UserError('invalid_input', `--kind must be one of ${connectionKindSchema.options.join(', ')}`);}
+  if (!parsed.success) {
+    throw new UserError('invalid_input', `--kind must be one of ${connectionKindSchema.options.join(', ')}`);
+  }
   return parsed.data;
 }
 

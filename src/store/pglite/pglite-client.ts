@@ -44,8 +44,9 @@ export class PgliteClient {
       if (!waiter) return;
       this.pending.delete(msg.id);
       if (msg.ok) waiter.resolve(msg.result);
-      else
-        {waiter.reject(new PgliteQueryError(msg.error?.message ?? 'query failed', msg.error?.code, msg.error?.detail));}
+      else {
+        waiter.reject(new PgliteQueryError(msg.error?.message ?? 'query failed', msg.error?.code, msg.error?.detail));
+      }
     });
     this.worker.on('error', (error) => this.failAll(error));
     this.worker.on('exit', () => this.failAll(new OperationalError('store_closed', 'The embedded store stopped')));

@@ -43,6 +43,30 @@ async function within(promise: Promise<void>, ms: number): Promise<void> {
   }
 }
 
+/**
+ * The built-in `local` database answers with PostGIS: on a first start PostGIS is enabled in the
+ * background after the server is ready, so this also times that.
+ */
+async function checkLocalDatabase(
+  base: string,
+  login: { headers: Headers; body: string },
+  step: (ok: boolean, text: string) => boolean,
+): Promise<void> {
+  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  const { csrfToken } = JSON.parse(login.body) as { csrfToken?: string };
+  const headers = { cookie, 'x-csrf-token': csrfToken ?? '' };
+  const list = await fetch(`${base}/api/v1/connections?kind=database`, { headers });
+  const { items } = (await list.json()) as { items: { id: string; name: string }[] };
+  const local = items.find((c) => c.name === 'local');
+  if (!step(local !== undefined, 'the built-in `local` database exists')) return;
+  const response = await fetch(`${base}/api/v1/connections/${local!.id}/test`, { method: 'POST', headers });
+  const result = (await response.json()) as { ok?: boolean; message?: string };
+  step(
+    result.ok === true && /PostGIS/.test(result.message ?? ''),
+    `local database test: ${result.message ?? response.status}`,
+  );
+}
+
 async function main(): Promise<boolean> {
   const started = Date.now();
   const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
@@ -60,7 +84,6 @@ async function main(): Promise<boolean> {
     GEOSYNC_SERVER_HOST: '127.0.0.1',
     GEOSYNC_SERVER_PORT: String(port),
     GEOSYNC_ADMIN_PASSWORD: ADMIN_PASSWORD,
-    GEOSYNC_STORE_POSTGIS: 'false',
   });
 
   // cwd is the empty data folder, so no ./geosync.yaml of the checkout is picked up.
@@ -130,6 +153,8 @@ async function main(): Promise<boolean> {
     const loginBody = await login.text();
     if (!step(login.status === 200, `POST /api/v1/auth/login 200 (got ${login.status})`)) {
       console.log(`    ${loginBody.slice(0, 500)}`);
+    } else {
+      await checkLocalDatabase(base, { headers: login.headers, body: loginBody }, step);
     }
 
     server.kill('SIGTERM');

@@ -81,7 +81,7 @@ export async function createGeosync(
       connections,
       connectorTypes,
       extensionsReady: Promise.resolve(),
-      isReady: async () => (await sql<{ ok: number }>`SELECT 1 AS ok`.execute(store.db)).rows[0]?.ok === 1,
+      isReady: () => store.ping(),
       close: async () => {
         await ctx.extensionsReady;
         await store.close();
@@ -102,6 +102,9 @@ export async function createGeosync(
 async function enablePostgis(store: Store, logger: Logger): Promise<void> {
   const started = performance.now();
   try {
+    const present = await sql`SELECT 1 FROM pg_extension WHERE extname = 'postgis'`.execute(store.db);
+    if (present.rows.length > 0) return;
+    logger.info('enabling PostGIS in the embedded store (first start only; requests wait a few seconds)');
     await sql`CREATE EXTENSION IF NOT EXISTS postgis`.execute(store.db);
     logger.info(
       { seconds: ((performance.now() - started) / 1000).toFixed(1) },

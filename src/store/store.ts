@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 
-import { Kysely, PostgresDialect, type Transaction } from 'kysely';
+import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 
 import type { Database } from './database.types.ts';
@@ -14,6 +14,11 @@ export type StoreBackend = 'pglite' | 'postgres';
 export interface Store {
   readonly db: Kysely<Database>;
   readonly backend: StoreBackend;
+  /**
+   * Can the store take work? PostgreSQL: it answers `SELECT 1`. PGlite: its worker runs (a
+   * query would wait behind queued work such as the first start's CREATE EXTENSION).
+   */
+  ping(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -29,12 +34,18 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     // An idle client that errors (server restart) must not crash the process; the pool replaces it.
     pool.on('error', () => undefined);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { db, backend: 'postgres', close: () => db.destroy() };
+    const ping = async () => (await sql<{ ok: number }>`SELECT 1 AS ok`.execute(db)).rows[0]?.ok === 1;
+    return { db, backend: 'postgres', ping, close: () => db.destroy() };
   }
   if (options.dataDir) mkdirSync(path.dirname(path.resolve(options.dataDir)), { recursive: true });
   const client = await PgliteClient.open({ dataDir: options.dataDir, postgis: options.postgis });
   const db = new Kysely<Database>({ dialect: new PgliteDialect(client) });
-  return { db, backend: 'pglite', close: () => db.destroy() };
+  // Kysely only destroys a driver it initialised (on a first query): close the worker ourselves.
+  const close = async () => {
+    await db.destroy();
+    await client.close();
+  };
+  return { db, backend: 'pglite', ping: async () => client.alive, close };
 }
 
 /**

@@ -49,6 +49,10 @@ for (const backend of ['pglite', 'postgres'] as const) {
       await cleanup?.();
     });
 
+    test('ping answers while the store is open', async () => {
+      assert.equal(await store.ping(), true);
+    });
+
     test('migrations apply once, in order, and a second run does nothing', async () => {
       const first = await migrate(store.db);
       assert.deepEqual(
@@ -154,7 +158,15 @@ test('PGlite runs in a worker: a 1 s query does not delay the event loop by more
     const worst = Math.max(...delays);
     assert.ok(delays.length > 50, `the timer kept firing (${delays.length} ticks)`);
     assert.ok(worst < 50, `worst event-loop delay ${worst.toFixed(1)} ms`);
+    assert.equal(await store.ping(), true);
   } finally {
     await cleanup();
   }
+});
+
+test('PGlite: ping says no once the store is closed', async () => {
+  const { store, cleanup } = await openBackend('pglite');
+  assert.equal(await store.ping(), true);
+  await cleanup();
+  assert.equal(await store.ping(), false);
 });

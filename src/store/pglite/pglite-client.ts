@@ -36,6 +36,7 @@ export class PgliteClient {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private closed = false;
+  private exited = false;
 
   private constructor() {
     this.worker = new Worker(new URL('./pglite-worker.mjs', import.meta.url));
@@ -49,7 +50,10 @@ export class PgliteClient {
       }
     });
     this.worker.on('error', (error) => this.failAll(error));
-    this.worker.on('exit', () => this.failAll(new OperationalError('store_closed', 'The embedded store stopped')));
+    this.worker.on('exit', () => {
+      this.exited = true;
+      this.failAll(new OperationalError('store_closed', 'The embedded store stopped'));
+    });
   }
 
   static async open(options: PgliteOpenOptions): Promise<PgliteClient> {
@@ -75,6 +79,11 @@ export class PgliteClient {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       this.worker.postMessage({ id, op, args });
     });
+  }
+
+  /** The worker is running and the client open; queued work does not make it unready. */
+  get alive(): boolean {
+    return !this.closed && !this.exited;
   }
 
   query(sql: string, params: readonly unknown[], txId?: number): Promise<QueryResult> {

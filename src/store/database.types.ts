@@ -82,6 +82,111 @@ export interface MigrationsTable {
   applied_at: CreatedAt;
 }
 
+type Json = ColumnType<Record<string, unknown>, string, string>;
+type NullableJson = ColumnType<Record<string, unknown> | null, string | null, string | null>;
+
+export interface ConfigurationsTable {
+  id: Generated<string>;
+  workspace_id: string;
+  name: string;
+  description: Generated<string>;
+  template: Generated<boolean>;
+  template_id: string | null;
+  validated: Generated<boolean>;
+  attributes: Json;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+  removed_at: Date | null;
+}
+
+export interface TasksTable {
+  id: Generated<string>;
+  configuration_id: string;
+  name: string;
+  type: string;
+  parameters: Json;
+  position: number;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+  removed_at: Date | null;
+}
+
+export interface BatchesTable {
+  id: Generated<string>;
+  workspace_id: string;
+  configuration_id: string | null;
+  name: string;
+  description: Generated<string>;
+  enabled: Generated<boolean>;
+  schedule: NullableJson;
+  time_zone: Generated<string>;
+  misfire: Generated<'run_once' | 'skip'>;
+  last_fire_at: Date | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+  removed_at: Date | null;
+}
+
+export interface BatchElementsTable {
+  batch_id: string;
+  position: number;
+  task_id: string;
+}
+
+export interface BatchRunsTable {
+  id: Generated<string>;
+  batch_id: string;
+  status: Generated<string>;
+  trigger: 'schedule' | 'manual' | 'initialize' | 'bulk' | 'misfire';
+  fire_time: Date | null;
+  started_by: string | null;
+  started_at: Generated<Date>;
+  ended_at: Date | null;
+  interrupt_requested_at: Date | null;
+  node_id: string | null;
+  lease_expires_at: Date | null;
+  message: string | null;
+}
+
+export interface TaskRunsTable {
+  id: Generated<string>;
+  batch_run_id: string;
+  task_id: string;
+  position: number;
+  status: Generated<string>;
+  message: string | null;
+  progress: NullableJson;
+  started_at: Date | null;
+  ended_at: Date | null;
+}
+
+export interface TaskClaimsTable {
+  task_id: string;
+  task_run_id: string;
+  claimed_at: Generated<Date>;
+}
+
+export interface StagedObjectsTable {
+  id: Generated<string>;
+  task_run_id: string;
+  seq: number;
+  kind: string;
+  name: string;
+  data: Json;
+  state: Generated<'staged' | 'committed' | 'rolled_back' | 'failed'>;
+  error: string | null;
+  created_at: CreatedAt;
+}
+
+export interface RunLogTable {
+  id: Generated<number>;
+  batch_run_id: string;
+  task_run_id: string | null;
+  at: Generated<Date>;
+  level: 'info' | 'warn' | 'error';
+  message: string;
+}
+
 /** geosync's own tables, as Kysely sees them. */
 export interface Database {
   roles: RolesTable;
@@ -93,4 +198,13 @@ export interface Database {
   sessions: SessionsTable;
   connections: ConnectionsTable;
   geosync_migrations: MigrationsTable;
+  configurations: ConfigurationsTable;
+  tasks: TasksTable;
+  batches: BatchesTable;
+  batch_elements: BatchElementsTable;
+  batch_runs: BatchRunsTable;
+  task_runs: TaskRunsTable;
+  task_claims: TaskClaimsTable;
+  staged_objects: StagedObjectsTable;
+  run_log: RunLogTable;
 }

@@ -14,6 +14,8 @@ export type StoreBackend = 'pglite' | 'postgres';
 export interface Store {
   readonly db: Kysely<Database>;
   readonly backend: StoreBackend;
+  /** The embedded store's client (PGlite only), for what speaks SQL to it directly: the job queue. */
+  readonly pglite?: PgliteClient;
   /**
    * Can the store take work? PostgreSQL: it answers `SELECT 1`. PGlite: its worker runs (a
    * query would wait behind queued work such as the first start's CREATE EXTENSION).
@@ -45,7 +47,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     await db.destroy();
     await client.close();
   };
-  return { db, backend: 'pglite', ping: async () => client.alive, close };
+  return { db, backend: 'pglite', pglite: client, ping: async () => client.alive, close };
 }
 
 /**

@@ -90,6 +90,17 @@ export class PgliteClient {
     return this.call('query', { sql, params, txId });
   }
 
+  /**
+   * Runs a script without parameters and returns the result of every statement (query() keeps
+   * only the last), like node-postgres does for a multi-statement query. A script that opens its
+   * own transaction (BEGIN ...; COMMIT) is rolled back before any other caller's statement runs if
+   * it fails, so it cannot leave the one session in an aborted transaction. Used by the job queue
+   * (pg-boss) adapter.
+   */
+  exec(sql: string): Promise<QueryResult[]> {
+    return this.call('exec', { sql });
+  }
+
   begin(): Promise<number> {
     return this.call('begin');
   }

@@ -40,6 +40,15 @@ async function query({ sql, params, txId }) {
   return { rows: result.rows, affectedRows: result.affectedRows ?? 0 };
 }
 
+// Every statement's rows, for pg-boss. A script that begins its own transaction runs inside
+// transaction(): its BEGIN only warns, its COMMIT commits, and if it fails PGlite rolls back while
+// still holding the session, whereas a rollback sent after a plain exec() would queue behind other
+// callers' statements, which would then fail in the aborted transaction.
+async function exec({ sql }) {
+  const results = /^\s*BEGIN\b/i.test(sql) ? await db.transaction((tx) => tx.exec(sql)) : await db.exec(sql);
+  return results.map((result) => ({ rows: result.rows, affectedRows: result.affectedRows ?? 0 }));
+}
+
 function begin() {
   const txId = nextTxId++;
   let finish;
@@ -68,6 +77,7 @@ async function end({ txId, commit }) {
 const handlers = {
   open,
   query,
+  exec,
   begin,
   end,
   close: async () => {

@@ -1,0 +1,71 @@
+import type { Kysely } from 'kysely';
+
+import type { Database } from '../../store/database.types.ts';
+import type { StagedObject, TaskActionContext, TaskRunContext, TaskServices } from '../../tasks/task-type.ts';
+import type { Ledger } from './ledger.ts';
+
+export type RunLogger = (level: 'info' | 'warn' | 'error', message: string, taskRunId?: string) => void;
+
+/** Writes run log lines; failures to log never fail a run. */
+export function createRunLogger(db: Kysely<Database>, batchRunId: string): RunLogger {
+  return (level, message, taskRunId) => {
+    void db
+      .insertInto('run_log')
+      .values({ batch_run_id: batchRunId, task_run_id: taskRunId ?? null, level, message: message.slice(0, 10_000) })
+      .execute()
+      .catch(() => undefined);
+  };
+}
+
+export function actionContext(
+  signal: AbortSignal,
+  services: TaskServices,
+  log: RunLogger,
+  taskRunId: string,
+): TaskActionContext {
+  return { signal, services, log: (level, message) => log(level, message, taskRunId) };
+}
+
+interface RunContextOptions {
+  db: Kysely<Database>;
+  ledger: Ledger;
+  services: TaskServices;
+  log: RunLogger;
+  signal: AbortSignal;
+  runId: string;
+  taskRunId: string;
+  taskName: string;
+  /** Objects staged by earlier tasks of this run, by `kind:name`; this task's are added. */
+  stagedInRun: Map<string, StagedObject>;
+}
+
+/** The context a task's `run` gets: staging through the ledger, progress, the run's staged objects. */
+export function runContext(options: RunContextOptions): TaskRunContext {
+  let seq = 0;
+  let lastProgress = 0;
+  return {
+    ...actionContext(options.signal, options.services, options.log, options.taskRunId),
+    runId: options.runId,
+    taskName: options.taskName,
+    async stage(object) {
+      const recorded = await options.ledger.record(options.taskRunId, ++seq, object);
+      options.stagedInRun.set(`${object.kind}:${object.name}`, recorded);
+      return recorded;
+    },
+    findStaged: (kind, name) => options.stagedInRun.get(`${kind}:${name}`),
+    progress(done, total, unit) {
+      // At most one write a second: progress may be reported per row.
+      const now = Date.now();
+      if (now - lastProgress < 1000 && (total === undefined || done < total)) return;
+      lastProgress = now;
+      void options.db
+        .updateTable('task_runs')
+        .set({
+          progress: JSON.stringify({ done, total: total ?? null, unit: unit ?? null, at: new Date().toISOString() }),
+        })
+        .where('id', '=', options.taskRunId)
+        .execute()
+        .catch(() => undefined);
+    },
+  };
+}

@@ -11,7 +11,7 @@ import { createAuthService } from './domain/auth/auth.service.ts';
 import { createTokensService } from './domain/auth/tokens.service.ts';
 import { bootstrap, type BootstrapResult } from './domain/bootstrap.ts';
 import { createConnectionsService } from './domain/connections/connections.service.ts';
-import type { GeosyncContext } from './domain/context.ts';
+import type { GeosyncContext } from './context.ts';
 import { createRolesService } from './domain/roles/roles.service.ts';
 import { LoginLimiter } from './domain/security/login-limiter.ts';
 import { createUsersService } from './domain/users/users.service.ts';
@@ -20,10 +20,15 @@ import { createSecretBox } from './lib/secret-box.ts';
 import { loadOrCreateSecretKey } from './lib/secret-key-file.ts';
 import { migrate } from './store/migrate.ts';
 import { openStore, type Store } from './store/store.ts';
+import { builtinTaskTypes } from './tasks/builtin.ts';
+import type { TaskType } from './tasks/task-type.ts';
+import { composeOrchestration } from './compose-orchestration.ts';
 
 export interface StartOptions {
   /** Run migrations and create the admin user and built-in connections (serve, migrate). */
   prepare: boolean;
+  /** Task types to register (default: the built-in list; tests add their own). */
+  taskTypes?: readonly TaskType[];
 }
 
 export function openConfiguredStore(config: AppConfig): Promise<Store> {
@@ -67,6 +72,13 @@ export async function createGeosync(
       box,
       deps: { dataDir, embeddedDatabase },
     });
+    const orchestration = composeOrchestration(store, {
+      dataDir,
+      logger,
+      taskTypes: options.taskTypes ?? builtinTaskTypes,
+      storeUrl: config.store.url,
+    });
+    let engineStarted = false;
     const limiter = new LoginLimiter(config.auth.loginAttempts, config.auth.loginWindowSeconds * 1000);
     const ctx: GeosyncContext = {
       config,
@@ -80,9 +92,15 @@ export async function createGeosync(
       workspaces: createWorkspacesService(store.db),
       connections,
       connectorTypes,
+      ...orchestration,
+      startEngine: async () => {
+        await orchestration.engine.start();
+        engineStarted = true;
+      },
       extensionsReady: Promise.resolve(),
       isReady: () => store.ping(),
       close: async () => {
+        if (engineStarted) await orchestration.engine.stop();
         await ctx.extensionsReady;
         await store.close();
       },

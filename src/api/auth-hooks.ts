@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
-import type { GeosyncContext } from '../domain/context.ts';
+import type { GeosyncContext } from '../context.ts';
 import { assertAdmin, assertAuthenticated, assertWorkspaceLevel } from '../domain/security/permissions.ts';
 import { forbidden, notFound, UnexpectedError } from '../errors/errors.ts';
 import { safeEqual } from '../lib/random-token.ts';

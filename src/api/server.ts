@@ -6,7 +6,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 
-import type { GeosyncContext } from '../domain/context.ts';
+import type { GeosyncContext } from '../context.ts';
 import { registerAuthHooks } from './auth-hooks.ts';
 import './fastify-augment.ts';
 import { sendProblem, toProblem } from './problem.ts';

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 
 import type { AppConfig } from '../config/config.schema.ts';
 import { loadConfig } from '../config/load-config.ts';
-import type { GeosyncContext } from '../domain/context.ts';
+import type { GeosyncContext } from '../context.ts';
 import type { Principal } from '../domain/security/principal.ts';
 import { createLogger } from '../lib/logger.ts';
 import { createGeosync } from '../main.ts';

@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import { Writable } from 'node:stream';
 
 import { loadConfig } from '../../src/config/load-config.ts';
-import type { GeosyncContext } from '../../src/domain/context.ts';
+import type { GeosyncContext } from '../../src/context.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { createGeosync } from '../../src/main.ts';
 import type { StoreBackend } from '../../src/store/store.ts';

@@ -4,7 +4,7 @@ import { z } from 'zod';
 
 import { loginRequestSchema, sessionInfoSchema } from '../../contracts/auth.dto.ts';
 import { toCurrentUser } from '../../domain/auth/auth.service.ts';
-import type { GeosyncContext } from '../../domain/context.ts';
+import type { GeosyncContext } from '../../context.ts';
 import { access } from '../../domain/security/permissions.ts';
 import { SESSION_COOKIE } from '../auth-hooks.ts';
 

@@ -11,7 +11,7 @@ import {
   createConnectionSchema,
   updateConnectionSchema,
 } from '../../contracts/connections.dto.ts';
-import type { GeosyncContext } from '../../domain/context.ts';
+import type { GeosyncContext } from '../../context.ts';
 import { access } from '../../domain/security/permissions.ts';
 import { describeConnectorType } from '../../connectors/json-schema.ts';
 

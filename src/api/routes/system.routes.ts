@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
-import type { GeosyncContext } from '../../domain/context.ts';
+import type { GeosyncContext } from '../../context.ts';
 import { access } from '../../domain/security/permissions.ts';
 
 /** Liveness, readiness and Prometheus metrics. */

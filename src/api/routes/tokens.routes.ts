@@ -4,7 +4,7 @@ import { z } from 'zod';
 
 import { idParamsSchema } from '../../contracts/common.dto.ts';
 import { apiTokenSchema, createApiTokenSchema, createdApiTokenSchema } from '../../contracts/users.dto.ts';
-import type { GeosyncContext } from '../../domain/context.ts';
+import type { GeosyncContext } from '../../context.ts';
 import { access } from '../../domain/security/permissions.ts';
 
 /** The caller's own API tokens. */

@@ -12,7 +12,7 @@ import {
   updateUserSchema,
   userSchema,
 } from '../../contracts/users.dto.ts';
-import type { GeosyncContext } from '../../domain/context.ts';
+import type { GeosyncContext } from '../../context.ts';
 import { access } from '../../domain/security/permissions.ts';
 import { forbidden } from '../../errors/errors.ts';
 

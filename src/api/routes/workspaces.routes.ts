@@ -9,7 +9,7 @@ import {
   updateWorkspaceSchema,
   workspaceSchema,
 } from '../../contracts/workspaces.dto.ts';
-import type { GeosyncContext } from '../../domain/context.ts';
+import type { GeosyncContext } from '../../context.ts';
 import { access } from '../../domain/security/permissions.ts';
 
 export function workspacesRoutes(root: FastifyInstance, ctx: GeosyncContext): void {

@@ -1,0 +1,44 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import type { Logger } from 'pino';
+
+import { createBatchesService } from './domain/batches/batches.service.ts';
+import { createConfigurationsService } from './domain/configurations/configurations.service.ts';
+import { createRunsService } from './domain/runs/runs.service.ts';
+import { createEngine } from './engine/engine.ts';
+import { createExecutor } from './engine/executor/executor.ts';
+import { createPgBossQueue } from './engine/jobs/pg-boss-queue.ts';
+import { nextFireTimes, validateSchedule } from './engine/scheduler/schedule.ts';
+import type { Store } from './store/store.ts';
+import { createTaskTypeRegistry } from './tasks/task-registry.ts';
+import type { TaskType } from './tasks/task-type.ts';
+
+/** The orchestration part of the composition root: task types, services, executor, engine. */
+export function composeOrchestration(
+  store: Store,
+  options: { dataDir: string; logger: Logger; taskTypes: readonly TaskType[]; storeUrl?: string },
+) {
+  const taskTypes = createTaskTypeRegistry(options.taskTypes);
+  const workDir = path.join(options.dataDir, 'work');
+  mkdirSync(workDir, { recursive: true });
+  const nodeId = `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const executor = createExecutor({ db: store.db, taskTypes, services: { workDir }, logger: options.logger, nodeId });
+  const queue =
+    store.backend === 'pglite'
+      ? createPgBossQueue({ backend: 'pglite', client: store.pglite! })
+      : createPgBossQueue({ backend: 'postgres', url: options.storeUrl! });
+  const engine = createEngine({ db: store.db, executor, queue, logger: options.logger });
+  return {
+    taskTypes,
+    executor,
+    engine,
+    configurations: createConfigurationsService(store.db, taskTypes),
+    batches: createBatchesService(store.db, { validateSchedule, nextFireTimes }),
+    runs: createRunsService(store.db),
+  };
+}
+
+export type Orchestration = ReturnType<typeof composeOrchestration>;

@@ -1,0 +1,94 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+
+import type { Database } from '../store/database.types.ts';
+import { createRun, type NewRun } from './executor/create-run.ts';
+import type { Executor } from './executor/executor.ts';
+import type { JobQueue } from './jobs/job-queue.ts';
+import { claimDueFires } from './scheduler/schedule-loop.ts';
+import { fireKey } from './scheduler/schedule.ts';
+
+const RUN_QUEUE = 'batch-run';
+
+export interface EngineOptions {
+  db: Kysely<Database>;
+  executor: Executor;
+  queue: JobQueue;
+  logger: Logger;
+  /** How often schedules and expired leases are checked (default 1 s). */
+  tickMs?: number;
+  /** Batch runs one node executes at once (default 2). */
+  concurrency?: number;
+  now?: () => Date;
+}
+
+/**
+ * Ties schedules, the job queue and the executor together on one node: fires become queued
+ * runs, queued runs are executed by whichever node takes the job, and runs whose node died are
+ * recovered.
+ */
+export function createEngine(options: EngineOptions) {
+  const { db, executor, queue, logger } = options;
+  const now = options.now ?? (() => new Date());
+  let timer: NodeJS.Timeout | undefined;
+  let ticking = false;
+
+  async function enqueue(runId: string, batchId: string, key?: string): Promise<void> {
+    await queue.enqueue(RUN_QUEUE, { runId }, { singletonKey: batchId, key: key ?? runId, retryLimit: 0 });
+  }
+
+  async function tick(): Promise<void> {
+    if (ticking) return;
+    ticking = true;
+    try {
+      for (const fire of await claimDueFires(db, now(), logger)) {
+        const runId = await createRun(db, {
+          batchId: fire.batchId,
+          trigger: fire.trigger,
+          fireTime: fire.fireTime,
+          startedBy: 'schedule',
+        }).catch((error: unknown) => {
+          logger.warn({ err: error, batchId: fire.batchId }, 'a scheduled batch could not start');
+          return undefined;
+        });
+        if (runId) await enqueue(runId, fire.batchId, fireKey(fire.batchId, fire.fireTime));
+      }
+      for (const runId of await executor.expiredRuns()) {
+        const status = await executor.recover(runId);
+        if (status) logger.warn({ runId, status }, 'recovered a run whose node stopped');
+      }
+    } catch (error) {
+      logger.error({ err: error }, 'engine tick failed');
+    } finally {
+      ticking = false;
+    }
+  }
+
+  return {
+    async start(): Promise<void> {
+      await queue.start();
+      await queue.work<{ runId: string }>(RUN_QUEUE, { concurrency: options.concurrency ?? 2 }, async (job) => {
+        const status = await executor.execute(job.data.runId, job.signal);
+        logger.info({ runId: job.data.runId, status }, 'batch run ended');
+      });
+      await tick();
+      timer = setInterval(() => void tick(), options.tickMs ?? 1000);
+    },
+
+    /** Queues a run of a batch now; returns the run id to follow. */
+    async runNow(run: NewRun): Promise<string> {
+      const runId = await createRun(db, run);
+      await enqueue(runId, run.batchId);
+      return runId;
+    },
+
+    tick,
+
+    async stop(): Promise<void> {
+      if (timer) clearInterval(timer);
+      await queue.stop({ graceful: true, timeoutMs: 10_000 });
+    },
+  };
+}
+
+export type Engine = ReturnType<typeof createEngine>;

@@ -11,6 +11,8 @@ import { registerAuthHooks } from './auth-hooks.ts';
 import './fastify-augment.ts';
 import { sendProblem, toProblem } from './problem.ts';
 import { authRoutes } from './routes/auth.routes.ts';
+import { batchesRoutes } from './routes/batches.routes.ts';
+import { configurationsRoutes } from './routes/configurations.routes.ts';
 import { connectionsRoutes } from './routes/connections.routes.ts';
 import { systemRoutes } from './routes/system.routes.ts';
 import { tokensRoutes } from './routes/tokens.routes.ts';
@@ -19,7 +21,16 @@ import { workspacesRoutes } from './routes/workspaces.routes.ts';
 import { registerWebUi } from './web-ui.ts';
 
 /** Route groups in registration order; a new group is added here. */
-const ROUTE_GROUPS = [systemRoutes, authRoutes, usersRoutes, tokensRoutes, workspacesRoutes, connectionsRoutes];
+const ROUTE_GROUPS = [
+  systemRoutes,
+  authRoutes,
+  usersRoutes,
+  tokensRoutes,
+  workspacesRoutes,
+  connectionsRoutes,
+  configurationsRoutes,
+  batchesRoutes,
+];
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 

@@ -25,7 +25,8 @@ export const misfirePolicySchema = z.enum(['run_once', 'skip']);
 export type MisfirePolicy = z.infer<typeof misfirePolicySchema>;
 
 export const batchScheduleSchema = z.strictObject({
-  schedule: scheduleSchema.nullable(),
+  /** null: runs only when started by hand (or by bulk run). */
+  schedule: scheduleSchema.nullable().default(null),
   /** IANA time zone the schedule is read in, e.g. Europe/Brussels. */
   timeZone: z.string().min(1).max(64).default('UTC'),
   misfire: misfirePolicySchema.default('run_once'),

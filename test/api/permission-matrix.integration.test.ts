@@ -47,6 +47,30 @@ const EXPECTED: Record<string, Rule> = {
   'PATCH /api/v1/connections/:id': 'admin',
   'DELETE /api/v1/connections/:id': 'admin',
   'POST /api/v1/connections/:id/test': 'authenticated',
+  // Orchestration: any logged-in user reaches these; the workspace grant is checked on the
+  // object (test/api/orchestration-permissions.integration.test.ts).
+  'GET /api/v1/configurations': 'authenticated',
+  'POST /api/v1/configurations': 'authenticated',
+  'GET /api/v1/configurations/:id': 'authenticated',
+  'PATCH /api/v1/configurations/:id': 'authenticated',
+  'DELETE /api/v1/configurations/:id': 'authenticated',
+  'POST /api/v1/configurations/:id/validate': 'authenticated',
+  'GET /api/v1/configurations/:id/export': 'authenticated',
+  'POST /api/v1/configurations/import': 'authenticated',
+  'POST /api/v1/configurations/import-taskmanager': 'authenticated',
+  'POST /api/v1/bulk/import': 'authenticated',
+  'GET /api/v1/batches': 'authenticated',
+  'POST /api/v1/batches': 'authenticated',
+  'GET /api/v1/batches/:id': 'authenticated',
+  'PATCH /api/v1/batches/:id': 'authenticated',
+  'DELETE /api/v1/batches/:id': 'authenticated',
+  'POST /api/v1/batches/:id/run': 'authenticated',
+  'POST /api/v1/schedule-preview': 'authenticated',
+  'GET /api/v1/runs': 'authenticated',
+  'GET /api/v1/runs/:id': 'authenticated',
+  'GET /api/v1/runs/:id/log': 'authenticated',
+  'POST /api/v1/runs/:id/interrupt': 'authenticated',
+  'GET /api/v1/task-types': 'authenticated',
 };
 
 /** API docs pages and the web UI's static files: public by design. */

@@ -11,6 +11,7 @@ import type { GeosyncContext } from '../../src/context.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { createGeosync } from '../../src/main.ts';
 import type { StoreBackend } from '../../src/store/store.ts';
+import type { TaskType } from '../../src/tasks/task-type.ts';
 import { createTestDatabase } from './postgres.ts';
 import { makeTempDir } from './temp-dir.ts';
 
@@ -30,6 +31,10 @@ export interface TestGeosyncOptions {
   settings?: Record<string, unknown>;
   /** Load PostGIS into a PGlite store (slow: ~10 s). */
   postgis?: boolean;
+  /** Task types to register (e.g. the test-only ones); default the built-in list. */
+  taskTypes?: readonly TaskType[];
+  /** Start the engine (scheduler, job queue workers) as `serve` does. */
+  engine?: boolean;
 }
 
 export function testBackend(): StoreBackend {
@@ -59,8 +64,12 @@ export async function createTestGeosync(options: TestGeosyncOptions = {}): Promi
       ...options.settings,
     },
   });
-  const { ctx } = await createGeosync(config, createLogger('info', sink), { prepare: true });
+  const { ctx } = await createGeosync(config, createLogger('info', sink), {
+    prepare: true,
+    taskTypes: options.taskTypes,
+  });
   await ctx.extensionsReady;
+  if (options.engine) await ctx.startEngine();
   return {
     ctx,
     dataDir,

@@ -18,7 +18,6 @@ import {
   type EnqueueOptions,
   type JobInfo,
   type JobQueue,
-  type JobState,
 } from './job-queue.ts';
 import { errorMessage, settlesWithin } from './pg-boss-support.ts';
 import { pgliteBossDb } from './pglite-boss-db.ts';

@@ -3,31 +3,16 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, before, after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { type Kysely, sql } from 'kysely';
-
 import type { JobQueue } from '../../../src/engine/jobs/job-queue.ts';
 import { UserError } from '../../../src/errors/errors.ts';
-import type { Database } from '../../../src/store/database.types.ts';
-import { countRuns, deferred, untilAborted, waitFor } from './job-queue.helpers.ts';
+import { nodeCases } from './job-queue-nodes.contract.ts';
+import { deferred, type JobQueueContractBackend, untilAborted, waitFor } from './job-queue.helpers.ts';
 
-/** What a backend hands the contract. Every queue it makes shares one database ("nodes"). */
-export interface JobQueueContractBackend {
-  /** The heartbeat the queues use: a dead worker's job must run again within about twice this. */
-  heartbeatSeconds: number;
-  /** A new, unstarted queue instance: one node. */
-  newQueue(): JobQueue;
-  /** The database the queues use, for the tests' own tables. */
-  db(): Kysely<Database>;
-  /**
-   * Runs a worker of `queue` in a child process until its handler has taken a job, then SIGKILLs
-   * it. Every queue from newQueue() must be stopped first (the embedded store has one owner).
-   */
-  killWorkerMidJob(queue: string): Promise<{ jobId: string; killedAt: number }>;
-}
+export type { JobQueueContractBackend } from './job-queue.helpers.ts';
 
 const userError = (code: string) => (error: unknown) => error instanceof UserError && error.code === code;
 
-/** The behaviour every JobQueue has, on every store backend. */
+/** The behaviour every JobQueue has, on every store backend; the cases with several nodes are in job-queue-nodes.contract.ts. */
 export function jobQueueContract(
   name: string,
   make: () => Promise<{ backend: JobQueueContractBackend; cleanup(): Promise<void> }>,
@@ -42,7 +27,11 @@ export function jobQueueContract(
       await queue.start();
       return queue;
     };
-    before(async () => ({ backend, cleanup } = await make()));
+    before(async () => {
+      const setup = await make();
+      backend = setup.backend;
+      cleanup = () => setup.cleanup();
+    });
     afterEach(async () => {
       await Promise.all(nodes.map((queue) => queue.stop({ graceful: false })));
       nodes = [];
@@ -79,39 +68,6 @@ export function jobQueueContract(
       await a.work('later', {}, async () => ran.resolve(Date.now()));
       assert.ok((await ran.promise) >= at.getTime() - 50, 'ran early');
       await waitFor(async () => (await a.state('later', id!)) === 'completed');
-    });
-
-    test('a singleton key keeps one job active at a time, across nodes; other keys go on', async (t) => {
-      const [a, b] = [await node(), await node()];
-      const active = new Map<string, number>();
-      const spans: { key: string; start: number; end: number }[] = [];
-      let overlap = 0;
-      const runs = [
-        { key: 'batch-1', ms: 3000 },
-        { key: 'batch-1', ms: 200 }, // queued ahead of batch-2: must not hold it up for 3 s
-        { key: 'batch-2', ms: 200 },
-      ];
-      const ids: string[] = [];
-      for (const run of runs) ids.push((await a.enqueue('runs', run, { singletonKey: run.key }))!);
-      const handler = async (job: { data: { key: string; ms: number } }) => {
-        const now = (active.get(job.data.key) ?? 0) + 1;
-        active.set(job.data.key, now);
-        if (now > 1) overlap++;
-        const start = Date.now();
-        await sleep(job.data.ms);
-        active.set(job.data.key, now - 1);
-        spans.push({ key: job.data.key, start, end: Date.now() });
-      };
-      await a.work('runs', { concurrency: 2 }, handler);
-      await b.work('runs', { concurrency: 2 }, handler);
-      const done = async () =>
-        (await Promise.all(ids.map((id) => a.state('runs', id)))).every((s) => s === 'completed');
-      await waitFor(done, 20_000);
-      assert.equal(overlap, 0, 'two jobs of one singleton key were active together');
-      const [first] = spans.filter((span) => span.key === 'batch-1').sort((x, y) => x.start - y.start);
-      const other = spans.find((span) => span.key === 'batch-2')!;
-      t.diagnostic(`batch-2 started ${other.start - first!.start} ms after batch-1 (which ran 3000 ms)`);
-      assert.ok(other.start < first!.end, 'a busy singleton key held up another key until it finished');
     });
 
     test('cancel reaches the running handler signal; the job stays cancelled', async (t) => {
@@ -167,65 +123,6 @@ export function jobQueueContract(
       await assert.rejects(a.state('q', '42'), userError('invalid_job_id'));
     });
 
-    test('two nodes, 200 keyed jobs enqueued by both: each runs exactly once', async (t) => {
-      const db = backend.db();
-      await sql`CREATE TABLE job_contract_runs (key text NOT NULL, node text NOT NULL)`.execute(db);
-      const [a, b] = [await node(), await node()];
-      const keys = Array.from({ length: 200 }, (_, i) => `k${i}`);
-      const t0 = Date.now();
-      const ids = await Promise.all(keys.flatMap((key) => [a, b].map((q) => q.enqueue('many', { key }, { key }))));
-      assert.equal(ids.filter((id) => id !== null).length, 200);
-      for (const [label, q] of [
-        ['a', a],
-        ['b', b],
-      ] as const) {
-        await q.work<{ key: string }>('many', { concurrency: 10 }, async (job) => {
-          await sql`INSERT INTO job_contract_runs VALUES (${job.data.key}, ${label})`.execute(db);
-        });
-      }
-      await waitFor(async () => (await countRuns(db)).total >= 200, 30_000);
-      const seconds = (Date.now() - t0) / 1000;
-      await sleep(1000); // a duplicate would show up by now
-      const { total, distinct, byNode } = await countRuns(db);
-      t.diagnostic(
-        `200 jobs in ${seconds.toFixed(1)} s (${(200 / seconds).toFixed(0)} jobs/s), by node ${JSON.stringify(byNode)}`,
-      );
-      assert.deepEqual({ total, distinct }, { total: 200, distinct: 200 });
-    });
-
-    test('a node stopping without grace: its handler is aborted and another node runs the job', async () => {
-      const [a, b] = [await node(), await node()];
-      const aborted = deferred<void>();
-      const id = (await a.enqueue('handover', {}))!;
-      const onA = deferred<void>();
-      await a.work('handover', {}, async (job) => {
-        onA.resolve();
-        await untilAborted(job.signal);
-        aborted.resolve();
-      });
-      await onA.promise;
-      const onB = deferred<string>();
-      await b.work('handover', {}, async (job) => onB.resolve(job.id));
-      await a.stop({ graceful: false });
-      await aborted.promise;
-      assert.equal(await onB.promise, id);
-    });
-
-    // Last: on PGlite it closes and reopens the store around the child process.
-    test('a worker killed mid-job: the job runs again on another node after its heartbeat lapses', async (t) => {
-      const a = await node();
-      const id = await a.enqueue('killed', { big: 'transfer' });
-      await a.stop(); // nothing may work the queue but the child
-      const { jobId, killedAt } = await backend.killWorkerMidJob('killed');
-      assert.equal(jobId, id);
-      const b = await node();
-      const rerun = deferred<number>();
-      await b.work('killed', {}, async (job) => (job.id === jobId ? rerun.resolve(Date.now()) : undefined));
-      const recovery = (await rerun.promise) - killedAt;
-      t.diagnostic(`SIGKILL → job running again: ${recovery} ms (heartbeat ${backend.heartbeatSeconds} s)`);
-      assert.ok(recovery < backend.heartbeatSeconds * 2000, `re-run after ${recovery} ms`);
-      await waitFor(async () => (await b.state('killed', jobId)) === 'completed');
-      assert.equal((await b.info('killed', jobId))?.retryCount, 1);
-    });
+    nodeCases({ backend: () => backend, node });
   });
 }

@@ -2,7 +2,29 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { type Kysely, sql } from 'kysely';
 
+import type { JobQueue } from '../../../src/engine/jobs/job-queue.ts';
 import type { Database } from '../../../src/store/database.types.ts';
+
+/** What a backend hands the contract. Every queue it makes shares one database ("nodes"). */
+export interface JobQueueContractBackend {
+  /** The heartbeat the queues use: a dead worker's job must run again within about twice this. */
+  heartbeatSeconds: number;
+  /** A new, unstarted queue instance: one node. */
+  newQueue(): JobQueue;
+  /** The database the queues use, for the tests' own tables. */
+  db(): Kysely<Database>;
+  /**
+   * Runs a worker of `queue` in a child process until its handler has taken a job, then SIGKILLs
+   * it. Every queue from newQueue() must be stopped first (the embedded store has one owner).
+   */
+  killWorkerMidJob(queue: string): Promise<{ jobId: string; killedAt: number }>;
+}
+
+/** What the contract's cases get: the backend, and a started queue ("node") that the suite stops after each case. */
+export interface ContractContext {
+  backend: () => JobQueueContractBackend;
+  node: () => Promise<JobQueue>;
+}
 
 /** A promise with its resolve exposed; the first resolve wins. */
 export function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {

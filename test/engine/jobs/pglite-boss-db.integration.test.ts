@@ -33,15 +33,22 @@ describe('pg-boss adapter on the embedded store', () => {
   });
 
   test('a failing transaction script is rolled back before anyone else runs a statement', async () => {
-    const failing = db.executeSql('BEGIN; INSERT INTO boss_probe VALUES (2); INSERT INTO boss_probe VALUES (1); COMMIT;');
-    // Sent while the script runs: on a bare exec() these would land in its aborted transaction.
-    const others = [
-      sql<{ one: number }>`SELECT 1 AS one`.execute(store.db),
-      db.executeSql('SELECT count(*)::int AS n FROM boss_probe'),
-    ];
+    let failing!: Promise<unknown>;
+    let others!: Promise<unknown[]>;
+    // An open transaction makes the script and the statements after it queue up in the worker;
+    // once it commits they run in order, so a rollback sent after the script would come too late.
+    await store.db.transaction().execute(async (trx) => {
+      await sql`SELECT 1`.execute(trx);
+      failing = db.executeSql('BEGIN; INSERT INTO boss_probe VALUES (2); INSERT INTO boss_probe VALUES (1); COMMIT;');
+      failing.catch(() => undefined);
+      others = Promise.all([
+        sql<{ one: number }>`SELECT 1 AS one`.execute(store.db).then((result) => result.rows),
+        db.executeSql('SELECT count(*)::int AS n FROM boss_probe').then((result) => result.rows as unknown[]),
+      ]);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    });
     await assert.rejects(failing, { code: '23505' });
-    const [select, count] = await Promise.all(others);
-    assert.deepEqual(select.rows, [{ one: 1 }]);
-    assert.deepEqual(count.rows, [{ n: 1 }]); // row 2 was rolled back with the script
+    // Row 2 was rolled back with the script; the others ran outside its aborted transaction.
+    assert.deepEqual(await others, [[{ one: 1 }], [{ n: 1 }]]);
   });
 });

@@ -1,0 +1,189 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+
+import type { GeosyncContext } from '../../context.ts';
+import { idParamsSchema, pageOf } from '../../contracts/common.dto.ts';
+import {
+  configurationListItemSchema,
+  configurationListQuerySchema,
+  configurationSchema,
+  createConfigurationSchema,
+  updateConfigurationSchema,
+} from '../../contracts/configurations.dto.ts';
+import { bulkImportFromCsv } from '../../domain/configurations/bulk-import.ts';
+import { parseDocument, serializeDocument } from '../../domain/configurations/formats/document-format.ts';
+import { importTaskManagerXml } from '../../domain/configurations/formats/taskmanager-xml.ts';
+import { access } from '../../domain/security/permissions.ts';
+
+const IMPORT_LIMIT = 20 * 1024 * 1024;
+
+/** Templates and configurations. Workspace rights are checked in the service (the workspace is in the body or the object). */
+export function configurationsRoutes(root: FastifyInstance, ctx: GeosyncContext): void {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  const tags = ['configurations'];
+  const config = { access: access.authenticated };
+  // Text bodies for imports: YAML/JSON documents, Task Manager XML, CSV.
+  for (const type of ['text/csv', 'application/xml', 'text/xml', 'application/yaml', 'text/yaml', 'text/plain']) {
+    app.addContentTypeParser(type, { parseAs: 'string', bodyLimit: IMPORT_LIMIT }, (_req, body, done) =>
+      done(null, body),
+    );
+  }
+
+  app.get(
+    '/api/v1/configurations',
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'Templates and configurations the caller can see',
+        querystring: configurationListQuerySchema,
+        response: { 200: pageOf(configurationListItemSchema) },
+      },
+    },
+    async (request) => ctx.configurations.list(request.principal!, request.query),
+  );
+  app.post(
+    '/api/v1/configurations',
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'Create (from scratch, or a copy of a template or configuration with `from`)',
+        body: createConfigurationSchema,
+        response: { 201: configurationSchema },
+      },
+    },
+    async (request, reply) => reply.status(201).send(await ctx.configurations.create(request.principal!, request.body)),
+  );
+  app.get(
+    '/api/v1/configurations/:id',
+    { config, schema: { tags, params: idParamsSchema, response: { 200: configurationSchema } } },
+    async (request) => ctx.configurations.get(request.principal!, request.params.id),
+  );
+  app.patch(
+    '/api/v1/configurations/:id',
+    {
+      config,
+      schema: { tags, params: idParamsSchema, body: updateConfigurationSchema, response: { 200: configurationSchema } },
+    },
+    async (request) => ctx.configurations.update(request.principal!, request.params.id, request.body),
+  );
+  app.delete(
+    '/api/v1/configurations/:id',
+    { config, schema: { tags, params: idParamsSchema, response: { 204: z.null() } } },
+    async (request, reply) => {
+      await ctx.configurations.remove(request.principal!, request.params.id);
+      return reply.status(204).send(null);
+    },
+  );
+  app.post(
+    '/api/v1/configurations/:id/validate',
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'Validate; only validated configurations are scheduled',
+        params: idParamsSchema,
+        response: { 200: configurationSchema },
+      },
+    },
+    async (request) => ctx.configurations.validate(request.principal!, request.params.id),
+  );
+  app.get(
+    '/api/v1/configurations/:id/export',
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'Export as a versioned JSON or YAML document',
+        params: idParamsSchema,
+        querystring: z.strictObject({ format: z.enum(['json', 'yaml']).default('json') }),
+      },
+    },
+    async (request, reply) => {
+      const document = await ctx.configurations.exportDocument(request.principal!, request.params.id);
+      const format = request.query.format;
+      return reply
+        .type(format === 'yaml' ? 'application/yaml' : 'application/json')
+        .header('content-disposition', `attachment; filename="${document.name}.${format}"`)
+        .send(serializeDocument(document, format));
+    },
+  );
+  app.post(
+    '/api/v1/configurations/import',
+    {
+      config,
+      bodyLimit: IMPORT_LIMIT,
+      schema: {
+        tags,
+        summary: 'Import a document (JSON or YAML body); ?workspace= and ?name= override its own',
+        querystring: z.strictObject({ workspace: z.string().max(63).optional(), name: z.string().max(63).optional() }),
+        response: { 201: configurationSchema },
+      },
+    },
+    async (request, reply) => {
+      const text = typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
+      const created = await ctx.configurations.importDocument(request.principal!, parseDocument(text), request.query);
+      return reply.status(201).send(created);
+    },
+  );
+  app.post(
+    '/api/v1/configurations/import-taskmanager',
+    {
+      config,
+      bodyLimit: IMPORT_LIMIT,
+      schema: {
+        tags,
+        summary: 'Import a GeoServer Task Manager XML export',
+        querystring: z.strictObject({
+          workspace: z.string().min(1).max(63),
+          name: z.string().max(63).optional(),
+          template: z.enum(['true', 'false']).optional(),
+        }),
+        response: { 201: z.object({ configuration: configurationSchema, warnings: z.array(z.string()) }) },
+      },
+    },
+    async (request, reply) => {
+      const { document, warnings } = importTaskManagerXml(typeof request.body === 'string' ? request.body : '');
+      if (request.query.template) document.template = request.query.template === 'true';
+      const configuration = await ctx.configurations.importDocument(request.principal!, document, request.query);
+      return reply.status(201).send({ configuration, warnings });
+    },
+  );
+  app.post(
+    '/api/v1/bulk/import',
+    {
+      config,
+      bodyLimit: IMPORT_LIMIT,
+      schema: {
+        tags: ['bulk'],
+        summary: 'Create configurations from a template and a CSV body (text/csv), one per row',
+        querystring: z.strictObject({ template: z.uuid() }),
+        response: {
+          200: z.object({
+            created: z.number(),
+            failed: z.number(),
+            rows: z.array(
+              z.object({
+                line: z.number(),
+                name: z.string(),
+                ok: z.boolean(),
+                id: z.string().optional(),
+                validated: z.boolean().optional(),
+                message: z.string().optional(),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    async (request) =>
+      bulkImportFromCsv(
+        ctx.configurations,
+        request.principal!,
+        request.query.template,
+        typeof request.body === 'string' ? request.body : '',
+      ),
+  );
+}

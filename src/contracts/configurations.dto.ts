@@ -53,6 +53,13 @@ export const configurationSchema = z.object({
   problems: z.array(validationProblemSchema),
   /** Created from a template that changed since (tasks, parameters or batches differ). */
   drift: z.boolean().nullable(),
+  /**
+   * Set while the configuration waits for its `@Initialize` batch to commit (init mode): only
+   * that batch's tasks are validated; the rest is completed afterwards.
+   */
+  initializeBatchId: z.uuid().nullable(),
+  /** The `@Initialize` run started when the configuration was created, if any. */
+  initializeRunId: z.uuid().optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

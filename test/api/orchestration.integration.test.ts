@@ -292,3 +292,61 @@ test('bad input: malformed cron, unknown task type, tasks of another configurati
   });
   assert.equal(wrong.body.code, 'unknown_task');
 });
+
+test('an initializing template: @Initialize runs on first save, then the rest is completed', async () => {
+  const template = await admin.request<Configuration>('POST', '/api/v1/configurations', {
+    workspace: 'gis',
+    name: 'init-template',
+    template: true,
+    tasks: [
+      { name: 'prepare', type: 'test.create-marker', parameters: { dir: '${dir}', name: 'prepared' } },
+      { name: 'publish', type: 'test.create-marker', parameters: { dir: '${dir}', name: '${later}' } },
+    ],
+  });
+  const [prepare, publish] = template.body.tasks.map((t) => t.id);
+  await admin.request('POST', '/api/v1/batches', {
+    workspace: 'gis',
+    configuration: template.body.id,
+    name: '@Initialize',
+    tasks: [prepare],
+  });
+  await admin.request('POST', '/api/v1/batches', {
+    workspace: 'gis',
+    configuration: template.body.id,
+    name: 'publish',
+    tasks: [publish],
+  });
+  const hidden = await admin.request<{ items: { name: string }[] }>('GET', '/api/v1/batches?workspace=gis');
+  assert.ok(!hidden.body.items.some((b) => b.name.startsWith('@')), '@ batches stay off the global list');
+
+  const created = await admin.request<Configuration & { initializeBatchId: string | null; initializeRunId?: string }>(
+    'POST',
+    '/api/v1/configurations',
+    {
+      workspace: 'gis',
+      name: 'initialized',
+      from: template.body.id,
+      attributes: { dir },
+    },
+  );
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  assert.ok(created.body.initializeBatchId, 'in init mode');
+  assert.deepEqual(created.body.problems, [], 'only @Initialize tasks are checked in init mode');
+  assert.ok(created.body.initializeRunId, '@Initialize started on first save');
+  assert.equal((await waitForEnd(created.body.initializeRunId)).status, 'committed');
+  assert.ok(existsSync(path.join(dir, 'prepared')));
+
+  const after = await admin.request<Configuration & { initializeBatchId: string | null }>(
+    'POST',
+    `/api/v1/configurations/${created.body.id}/validate`,
+  );
+  assert.equal(after.body.initializeBatchId, null);
+  assert.deepEqual(
+    after.body.problems.map((p) => p.location),
+    ['tasks.publish.name'],
+  );
+  const completed = await admin.request<Configuration>('PATCH', `/api/v1/configurations/${created.body.id}`, {
+    attributes: { dir, later: 'published' },
+  });
+  assert.equal(completed.body.validated, true);
+});

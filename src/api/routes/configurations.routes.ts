@@ -54,7 +54,18 @@ export function configurationsRoutes(root: FastifyInstance, ctx: GeosyncContext)
         response: { 201: configurationSchema },
       },
     },
-    async (request, reply) => reply.status(201).send(await ctx.configurations.create(request.principal!, request.body)),
+    async (request, reply) => {
+      const created = await ctx.configurations.create(request.principal!, request.body);
+      // An initializing template's copy starts its `@Initialize` batch at once (Task Manager behaviour).
+      if (created.initializeBatchId && created.problems.length === 0) {
+        created.initializeRunId = await ctx.engine.runNow({
+          batchId: created.initializeBatchId,
+          trigger: 'initialize',
+          startedBy: request.principal!.username,
+        });
+      }
+      return reply.status(201).send(created);
+    },
   );
   app.get(
     '/api/v1/configurations/:id',

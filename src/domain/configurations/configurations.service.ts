@@ -16,6 +16,9 @@ import { hasDrift } from './configuration-drift.ts';
 import { loadConfiguration, type StoredConfiguration } from './configuration-repository.ts';
 import { validateConfiguration } from './validate-configuration.ts';
 
+/** The batch that prepares a configuration made from an initializing template. */
+export const INIT_BATCH = '@Initialize';
+
 export interface NewConfiguration {
   workspace: string;
   name: string;
@@ -39,19 +42,40 @@ export type ConfigurationsService = ReturnType<typeof createConfigurationsServic
 export function createConfigurationsService(db: Kysely<Database>, taskTypes: TaskTypeRegistry) {
   const parametersOf = (type: string) => (taskTypes.has(type) ? taskTypes.parametersOf(type) : []);
 
-  function problemsOf(stored: StoredConfiguration) {
+  /**
+   * A configuration from an initializing template is in init mode until its `@Initialize` batch
+   * has committed once: only the tasks of that batch must be complete, the rest is filled later.
+   */
+  async function initBatchPending(
+    stored: StoredConfiguration,
+  ): Promise<StoredConfiguration['batches'][number] | undefined> {
+    if (stored.row.template) return undefined;
+    const init = stored.batches.find((b) => b.name === INIT_BATCH);
+    if (!init) return undefined;
+    const committed = await db
+      .selectFrom('batch_runs')
+      .select('id')
+      .where('batch_id', '=', init.id)
+      .where('status', '=', 'committed')
+      .executeTakeFirst();
+    return committed ? undefined : init;
+  }
+
+  function problemsOf(stored: StoredConfiguration, init: StoredConfiguration['batches'][number] | undefined) {
+    const tasks = init ? stored.tasks.filter((t) => init.tasks.includes(t.name)) : stored.tasks;
     return validateConfiguration(
       {
         template: stored.row.template,
         attributes: stored.row.attributes as Record<string, string>,
-        tasks: stored.tasks,
-        batches: stored.batches,
+        tasks,
+        batches: init ? [init] : stored.batches,
       },
       taskTypes,
     );
   }
 
   async function toDto(stored: StoredConfiguration): Promise<Configuration> {
+    const init = await initBatchPending(stored);
     const values = stored.row.attributes as Record<string, string>;
     let drift: boolean | null = null;
     if (stored.row.template_id) {
@@ -70,7 +94,8 @@ export function createConfigurationsService(db: Kysely<Database>, taskTypes: Tas
       attributes: deriveAttributes(stored.tasks, parametersOf, values).map((a) => ({ ...a, value: a.value ?? null })),
       tasks: stored.tasks.map(({ id, name, type, parameters }) => ({ id, name, type, parameters })),
       batches: stored.batches,
-      problems: problemsOf(stored),
+      problems: problemsOf(stored, init),
+      initializeBatchId: init?.id ?? null,
       drift,
       createdAt: toIsoRequired(stored.row.created_at),
       updatedAt: toIsoRequired(stored.row.updated_at),
@@ -150,7 +175,7 @@ export function createConfigurationsService(db: Kysely<Database>, taskTypes: Tas
   async function revalidate(id: string): Promise<Configuration> {
     const stored = await loadConfiguration(db, id);
     const dto = await toDto(stored);
-    const validated = !stored.row.template && dto.problems.length === 0;
+    const validated = !stored.row.template && dto.initializeBatchId === null && dto.problems.length === 0;
     if (validated !== stored.row.validated) {
       await db.updateTable('configurations').set({ validated }).where('id', '=', id).execute();
       dto.validated = validated;

@@ -13,6 +13,7 @@ import { sendProblem, toProblem } from './problem.ts';
 import { authRoutes } from './routes/auth.routes.ts';
 import { batchesRoutes } from './routes/batches.routes.ts';
 import { configurationsRoutes } from './routes/configurations.routes.ts';
+import { runEventsRoutes } from './routes/run-events.routes.ts';
 import { connectionsRoutes } from './routes/connections.routes.ts';
 import { systemRoutes } from './routes/system.routes.ts';
 import { tokensRoutes } from './routes/tokens.routes.ts';
@@ -30,6 +31,7 @@ const ROUTE_GROUPS = [
   connectionsRoutes,
   configurationsRoutes,
   batchesRoutes,
+  runEventsRoutes,
 ];
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;

@@ -28,6 +28,7 @@ interface Run {
 let server: TestServer;
 let admin: ApiClient;
 let dir: string;
+let token: string;
 
 before(async () => {
   server = await startTestServer({ taskTypes: testTaskTypes, engine: true });
@@ -35,6 +36,7 @@ before(async () => {
   await admin.login('admin', server.adminPassword);
   await admin.request('POST', '/api/v1/workspaces', { name: 'gis' });
   dir = makeTempDir('gs-api-markers-');
+  token = (await admin.request<{ token: string }>('POST', '/api/v1/tokens', { name: 'events' })).body.token;
 });
 after(async () => {
   await server?.close();
@@ -181,6 +183,14 @@ test('a failing run rolls back; an interrupt stops a long one; history keeps bot
     interrupted.tasks.map((t) => t.status),
     ['rolled_back', 'failed'],
   );
+  const events = await fetch(`${server.url}/api/v1/runs/${run.id}/events`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  assert.match(events.headers.get('content-type') ?? '', /text\/event-stream/);
+  const stream = await events.text();
+  assert.match(stream, /event: run\ndata: \{"id":/);
+  assert.match(stream, /event: log\ndata: .*no disk/);
+  assert.match(stream, /event: end\ndata: \{"status":"failed"\}/);
   const history = await admin.request<{ total: number }>('GET', '/api/v1/runs');
   assert.ok(history.body.total >= 3);
   const log = await admin.request<{ items: { message: string }[] }>('GET', `/api/v1/runs/${run.id}/log`);

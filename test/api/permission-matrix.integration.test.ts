@@ -70,6 +70,7 @@ const EXPECTED: Record<string, Rule> = {
   'GET /api/v1/runs/:id': 'authenticated',
   'GET /api/v1/runs/:id/log': 'authenticated',
   'POST /api/v1/runs/:id/interrupt': 'authenticated',
+  'GET /api/v1/runs/:id/events': 'authenticated',
   'GET /api/v1/task-types': 'authenticated',
 };
 

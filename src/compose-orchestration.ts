@@ -16,26 +16,60 @@ import type { Store } from './store/store.ts';
 import { createTaskTypeRegistry } from './tasks/task-registry.ts';
 import type { TaskType } from './tasks/task-type.ts';
 
+/** Engine knobs (tests, benchmarks); unset ones keep the engine's defaults. */
+export interface EngineTuning {
+  /** How often schedules and expired leases are checked (engine default 1000 ms). */
+  tickMs?: number;
+  /** Batch runs this node executes at once (engine default 2). */
+  concurrency?: number;
+  /** How long a run's lease holds without a heartbeat (executor default 20 s). */
+  leaseMs?: number;
+  /** How often an idle job worker looks for runs (job queue default 1 s, min 0.5). */
+  pollingSeconds?: number;
+}
+
 /** The orchestration part of the composition root: task types, services, executor, engine. */
 export function composeOrchestration(
   store: Store,
-  options: { dataDir: string; logger: Logger; taskTypes: readonly TaskType[]; storeUrl?: string },
+  options: {
+    dataDir: string;
+    logger: Logger;
+    taskTypes: readonly TaskType[];
+    storeUrl?: string;
+    engine?: EngineTuning;
+  },
 ) {
   const taskTypes = createTaskTypeRegistry(options.taskTypes);
   const workDir = path.join(options.dataDir, 'work');
   mkdirSync(workDir, { recursive: true });
   const nodeId = `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-  const executor = createExecutor({ db: store.db, taskTypes, services: { workDir }, logger: options.logger, nodeId });
+  const tuning = options.engine ?? {};
+  const executor = createExecutor({
+    db: store.db,
+    taskTypes,
+    services: { workDir },
+    logger: options.logger,
+    nodeId,
+    ...(tuning.leaseMs !== undefined && { leaseMs: tuning.leaseMs }),
+  });
+  const queueSettings = tuning.pollingSeconds !== undefined ? { pollingSeconds: tuning.pollingSeconds } : {};
   const queue =
     store.backend === 'pglite'
-      ? createPgBossQueue({ backend: 'pglite', client: store.pglite! })
-      : createPgBossQueue({ backend: 'postgres', url: options.storeUrl! });
-  const engine = createEngine({ db: store.db, executor, queue, logger: options.logger });
+      ? createPgBossQueue({ backend: 'pglite', client: store.pglite! }, queueSettings)
+      : createPgBossQueue({ backend: 'postgres', url: options.storeUrl! }, queueSettings);
+  const engine = createEngine({
+    db: store.db,
+    executor,
+    queue,
+    logger: options.logger,
+    ...(tuning.tickMs !== undefined && { tickMs: tuning.tickMs }),
+    ...(tuning.concurrency !== undefined && { concurrency: tuning.concurrency }),
+  });
   return {
     taskTypes,
     executor,
     engine,
-    configurations: createConfigurationsService(store.db, taskTypes),
+    configurations: createConfigurationsService(store.db, taskTypes, { workDir }),
     batches: createBatchesService(store.db, { validateSchedule, nextFireTimes }),
     runs: createRunsService(store.db),
   };

@@ -360,3 +360,30 @@ test('an initializing template: @Initialize runs on first save, then the rest is
   });
   assert.equal(completed.body.validated, true);
 });
+
+test('removing a configuration can clean up what its tasks created, reporting each task', async () => {
+  const config = await admin.request<Configuration>('POST', '/api/v1/configurations', {
+    workspace: 'gis',
+    name: 'to-remove',
+    attributes: { dir },
+    tasks: [{ name: 'keep', type: 'test.create-marker', parameters: { dir: '${dir}', name: 'removable' } }],
+  });
+  const batch = await admin.request<{ id: string }>('POST', '/api/v1/batches', {
+    workspace: 'gis',
+    configuration: config.body.id,
+    name: 'go',
+    tasks: [config.body.tasks[0]!.id],
+  });
+  const run = await waitForEnd((await admin.request<Run>('POST', `/api/v1/batches/${batch.body.id}/run`)).body.id);
+  assert.equal(run.status, 'committed');
+  assert.ok(existsSync(path.join(dir, 'removable')));
+  const removed = await admin.request<{ removed: boolean; cleaned: string[]; failed: unknown[] }>(
+    'DELETE',
+    `/api/v1/configurations/${config.body.id}?cleanup=true`,
+  );
+  assert.equal(removed.status, 200, JSON.stringify(removed.body));
+  assert.deepEqual(removed.body, { removed: true, cleaned: ['keep'], failed: [] });
+  assert.equal(existsSync(path.join(dir, 'removable')), false);
+  assert.equal((await admin.request('GET', `/api/v1/configurations/${config.body.id}`)).status, 404);
+  assert.equal((await admin.request<Run>('GET', `/api/v1/runs/${run.id}`)).body.status, 'committed', 'history is kept');
+});

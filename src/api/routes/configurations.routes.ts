@@ -7,8 +7,10 @@ import { idParamsSchema, pageOf } from '../../contracts/common.dto.ts';
 import {
   configurationListItemSchema,
   configurationListQuerySchema,
+  cleanupReportSchema,
   configurationSchema,
   createConfigurationSchema,
+  removeConfigurationQuerySchema,
   updateConfigurationSchema,
 } from '../../contracts/configurations.dto.ts';
 import { bulkImportFromCsv } from '../../domain/configurations/bulk-import.ts';
@@ -82,11 +84,18 @@ export function configurationsRoutes(root: FastifyInstance, ctx: GeosyncContext)
   );
   app.delete(
     '/api/v1/configurations/:id',
-    { config, schema: { tags, params: idParamsSchema, response: { 204: z.null() } } },
-    async (request, reply) => {
-      await ctx.configurations.remove(request.principal!, request.params.id);
-      return reply.status(204).send(null);
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'Remove (run history kept); ?cleanup=true first removes what its tasks created',
+        params: idParamsSchema,
+        querystring: removeConfigurationQuerySchema,
+        response: { 200: cleanupReportSchema },
+      },
     },
+    async (request) =>
+      ctx.configurations.remove(request.principal!, request.params.id, request.query.cleanup === 'true'),
   );
   app.post(
     '/api/v1/configurations/:id/validate',

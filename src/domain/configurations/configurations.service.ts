@@ -8,10 +8,12 @@ import type { Database } from '../../store/database.types.ts';
 import { isUniqueViolation } from '../../store/sql-state.ts';
 import { withTransaction } from '../../store/store.ts';
 import type { TaskTypeRegistry } from '../../tasks/task-registry.ts';
+import type { TaskServices } from '../../tasks/task-type.ts';
 import { pageOf, toIsoRequired } from '../page.ts';
 import { assertWorkspaceLevel, workspaceLevel } from '../security/permissions.ts';
 import type { Principal } from '../security/principal.ts';
 import { defaultParameters, deriveAttributes } from './attributes.ts';
+import { type CleanupReport, cleanupTasks } from './cleanup-tasks.ts';
 import { hasDrift } from './configuration-drift.ts';
 import { loadConfiguration, type StoredConfiguration } from './configuration-repository.ts';
 import { validateConfiguration } from './validate-configuration.ts';
@@ -39,7 +41,7 @@ export interface ConfigurationChange {
 export type ConfigurationsService = ReturnType<typeof createConfigurationsService>;
 
 /** Templates and configurations: one noun, a `template` flag (the Task Manager's model). */
-export function createConfigurationsService(db: Kysely<Database>, taskTypes: TaskTypeRegistry) {
+export function createConfigurationsService(db: Kysely<Database>, taskTypes: TaskTypeRegistry, services: TaskServices) {
   const parametersOf = (type: string) => (taskTypes.has(type) ? taskTypes.parametersOf(type) : []);
 
   /**
@@ -427,9 +429,12 @@ export function createConfigurationsService(db: Kysely<Database>, taskTypes: Tas
       return revalidate(created.id);
     },
 
-    /** Removes (history kept). Refused while one of its tasks is in another configuration's batch or a run is open. */
-    async remove(principal: Principal, id: string): Promise<void> {
-      await loadFor(principal, id, 'admin');
+    /**
+     * Removes (history kept); with `cleanup`, first lets each task remove what it created.
+     * Refused while one of its tasks is in another configuration's batch or a run is open.
+     */
+    async remove(principal: Principal, id: string, cleanup = false): Promise<CleanupReport & { removed: boolean }> {
+      const stored = await loadFor(principal, id, 'admin');
       const external = await db
         .selectFrom('batch_elements')
         .innerJoin('tasks', 'tasks.id', 'batch_elements.task_id')
@@ -448,6 +453,8 @@ export function createConfigurationsService(db: Kysely<Database>, taskTypes: Tas
         .where('batch_runs.ended_at', 'is', null)
         .executeTakeFirst();
       if (open) throw conflict('run_open', 'A batch of this configuration is running');
+      const report =
+        cleanup && !stored.row.template ? await cleanupTasks(stored, taskTypes, services) : { cleaned: [], failed: [] };
       const now = new Date();
       await withTransaction(db, async (trx) => {
         await trx
@@ -464,6 +471,7 @@ export function createConfigurationsService(db: Kysely<Database>, taskTypes: Tas
           .execute();
         await trx.updateTable('configurations').set({ removed_at: now }).where('id', '=', id).execute();
       });
+      return { removed: true, ...report };
     },
   };
 }

@@ -33,8 +33,8 @@ export function createEngine(options: EngineOptions) {
   let timer: NodeJS.Timeout | undefined;
   let ticking = false;
 
-  async function enqueue(runId: string, batchId: string, key?: string): Promise<void> {
-    await queue.enqueue(RUN_QUEUE, { runId }, { singletonKey: batchId, key: key ?? runId, retryLimit: 0 });
+  async function enqueue(runId: string, batchId: string, key?: string, startAfter?: Date): Promise<void> {
+    await queue.enqueue(RUN_QUEUE, { runId }, { singletonKey: batchId, key: key ?? runId, retryLimit: 0, startAfter });
   }
 
   async function tick(): Promise<void> {
@@ -76,9 +76,10 @@ export function createEngine(options: EngineOptions) {
     },
 
     /** Queues a run of a batch now; returns the run id to follow. */
-    async runNow(run: NewRun): Promise<string> {
+    /** Queues a run of a batch, now or at `startAfter`; returns the run id to follow. */
+    async runNow(run: NewRun, startAfter?: Date): Promise<string> {
       const runId = await createRun(db, run);
-      await enqueue(runId, run.batchId);
+      await enqueue(runId, run.batchId, undefined, startAfter);
       return runId;
     },
 

@@ -387,3 +387,28 @@ test('removing a configuration can clean up what its tasks created, reporting ea
   assert.equal((await admin.request('GET', `/api/v1/configurations/${config.body.id}`)).status, 404);
   assert.equal((await admin.request<Run>('GET', `/api/v1/runs/${run.id}`)).body.status, 'committed', 'history is kept');
 });
+
+test('bulk run: every matching batch, staggered; unrunnable ones reported', async () => {
+  const result = await admin.request<{
+    queued: number;
+    items: { name: string; runId?: string; startsAt?: string; message?: string }[];
+  }>('POST', '/api/v1/bulk/run', {
+    workspace: 'gis',
+    configuration: 'bulk-*',
+    intervalSeconds: 1,
+  });
+  assert.equal(result.status, 200, JSON.stringify(result.body));
+  assert.deepEqual(
+    result.body.items.map((i) => i.name),
+    ['gis/bulk-2/main'],
+  );
+  assert.equal(result.body.queued, 1);
+  assert.equal((await waitForEnd(result.body.items[0]!.runId!)).status, 'committed');
+  const templates = await admin.request<{ queued: number; items: { message?: string }[] }>('POST', '/api/v1/bulk/run', {
+    configuration: 'marker-template',
+  });
+  assert.equal(templates.body.queued, 0);
+  assert.match(templates.body.items[0]?.message ?? '', /templates do not run/);
+  const bad = await admin.request<{ code: string }>('POST', '/api/v1/bulk/run', { intervalSeconds: -1 });
+  assert.equal(bad.status, 400);
+});

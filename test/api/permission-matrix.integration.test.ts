@@ -59,6 +59,7 @@ const EXPECTED: Record<string, Rule> = {
   'POST /api/v1/configurations/import': 'authenticated',
   'POST /api/v1/configurations/import-taskmanager': 'authenticated',
   'POST /api/v1/bulk/import': 'authenticated',
+  'POST /api/v1/bulk/run': 'authenticated',
   'GET /api/v1/batches': 'authenticated',
   'POST /api/v1/batches': 'authenticated',
   'GET /api/v1/batches/:id': 'authenticated',

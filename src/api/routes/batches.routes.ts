@@ -14,6 +14,7 @@ import {
   updateBatchSchema,
 } from '../../contracts/batches.dto.ts';
 import { idParamsSchema, pageOf } from '../../contracts/common.dto.ts';
+import { bulkRun } from '../../domain/batches/bulk-run.ts';
 import { access } from '../../domain/security/permissions.ts';
 import { describeSchedule, nextFireTimes, validateSchedule } from '../../engine/scheduler/schedule.ts';
 
@@ -78,6 +79,44 @@ export function batchesRoutes(root: FastifyInstance, ctx: GeosyncContext): void 
         startedBy: request.principal!.username,
       });
       return reply.status(202).send(await ctx.runs.get(request.principal!, runId));
+    },
+  );
+  app.post(
+    '/api/v1/bulk/run',
+    {
+      config,
+      schema: {
+        tags: ['bulk'],
+        summary: 'Run every batch matching the name patterns (`*` wildcard), staggered',
+        body: z.strictObject({
+          workspace: z.string().max(100).optional(),
+          configuration: z.string().max(100).optional(),
+          batch: z.string().max(100).optional(),
+          delaySeconds: z.number().int().min(0).max(86_400).default(0),
+          intervalSeconds: z.number().int().min(0).max(86_400).default(0),
+        }),
+        response: {
+          200: z.object({
+            queued: z.number(),
+            items: z.array(
+              z.object({
+                batchId: z.string(),
+                name: z.string(),
+                runId: z.string().optional(),
+                startsAt: z.string().optional(),
+                message: z.string().optional(),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const principal = request.principal!;
+      const items = await bulkRun(ctx.db, ctx.batches, principal, request.body, (batchId, startAfter) =>
+        ctx.engine.runNow({ batchId, trigger: 'bulk', startedBy: principal.username }, startAfter),
+      );
+      return { queued: items.filter((i) => i.runId).length, items };
     },
   );
   app.post(

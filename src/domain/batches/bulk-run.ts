@@ -1,0 +1,71 @@
+import type { Kysely } from 'kysely';
+
+import type { Database } from '../../store/database.types.ts';
+import type { Principal } from '../security/principal.ts';
+import type { BatchesService } from './batches.service.ts';
+
+export interface BulkRunFilter {
+  /** Patterns with `*` as wildcard, matched against names; all optional. */
+  workspace?: string;
+  configuration?: string;
+  batch?: string;
+  /** Seconds before the first run starts. */
+  delaySeconds: number;
+  /** Seconds between the starts of two runs, to spread the load. */
+  intervalSeconds: number;
+}
+
+export interface BulkRunResult {
+  batchId: string;
+  name: string;
+  runId?: string;
+  startsAt?: string;
+  message?: string;
+}
+
+const toLike = (pattern: string) => pattern.replace(/[\\%_]/g, (c) => `\\${c}`).replace(/\*/g, '%');
+
+/**
+ * Runs every visible batch matching the patterns (the Task Manager's bulk run), staggered by
+ * `intervalSeconds`. Batches the caller may not run, or that cannot run, are reported, not fatal.
+ */
+export async function bulkRun(
+  db: Kysely<Database>,
+  batches: BatchesService,
+  principal: Principal,
+  filter: BulkRunFilter,
+  queueRun: (batchId: string, startAfter: Date) => Promise<string>,
+  now: Date = new Date(),
+): Promise<BulkRunResult[]> {
+  const rows = await db
+    .selectFrom('batches')
+    .innerJoin('workspaces', 'workspaces.id', 'batches.workspace_id')
+    .leftJoin('configurations', 'configurations.id', 'batches.configuration_id')
+    .select(['batches.id', 'batches.name', 'workspaces.name as workspace', 'configurations.name as configuration'])
+    .where('batches.removed_at', 'is', null)
+    .where('batches.name', 'not like', '@%')
+    .$if(filter.workspace !== undefined, (q) => q.where('workspaces.name', 'like', toLike(filter.workspace!)))
+    .$if(filter.configuration !== undefined, (q) =>
+      q.where('configurations.name', 'like', toLike(filter.configuration!)),
+    )
+    .$if(filter.batch !== undefined, (q) => q.where('batches.name', 'like', toLike(filter.batch!)))
+    .orderBy('workspaces.name')
+    .orderBy('configurations.name')
+    .orderBy('batches.name')
+    .execute();
+  const results: BulkRunResult[] = [];
+  let slot = 0;
+  for (const row of rows) {
+    const name = [row.workspace, row.configuration, row.name].filter(Boolean).join('/');
+    try {
+      await batches.assertRunnable(principal, row.id);
+      const startsAt = new Date(now.getTime() + (filter.delaySeconds + slot * filter.intervalSeconds) * 1000);
+      const runId = await queueRun(row.id, startsAt);
+      slot++;
+      results.push({ batchId: row.id, name, runId, startsAt: startsAt.toISOString() });
+    } catch (error) {
+      results.push({ batchId: row.id, name, message: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  return results;
+}

@@ -9,6 +9,7 @@ import { createBatchesService } from './domain/batches/batches.service.ts';
 import { createConfigurationsService } from './domain/configurations/configurations.service.ts';
 import { createRunsService } from './domain/runs/runs.service.ts';
 import { createEngine } from './engine/engine.ts';
+import type { ReportSettings } from './engine/reports/run-report.ts';
 import { createExecutor } from './engine/executor/executor.ts';
 import { createPgBossQueue } from './engine/jobs/pg-boss-queue.ts';
 import { nextFireTimes, validateSchedule } from './engine/scheduler/schedule.ts';
@@ -37,6 +38,7 @@ export function composeOrchestration(
     taskTypes: readonly TaskType[];
     storeUrl?: string;
     engine?: EngineTuning;
+    reports?: ReportSettings;
   },
 ) {
   const taskTypes = createTaskTypeRegistry(options.taskTypes);
@@ -62,6 +64,7 @@ export function composeOrchestration(
     executor,
     queue,
     logger: options.logger,
+    reports: options.reports,
     ...(tuning.tickMs !== undefined && { tickMs: tuning.tickMs }),
     ...(tuning.concurrency !== undefined && { concurrency: tuning.concurrency }),
   });

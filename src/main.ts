@@ -22,13 +22,15 @@ import { migrate } from './store/migrate.ts';
 import { openStore, type Store } from './store/store.ts';
 import { builtinTaskTypes } from './tasks/builtin.ts';
 import type { TaskType } from './tasks/task-type.ts';
-import { composeOrchestration } from './compose-orchestration.ts';
+import { composeOrchestration, type EngineTuning } from './compose-orchestration.ts';
 
 export interface StartOptions {
   /** Run migrations and create the admin user and built-in connections (serve, migrate). */
   prepare: boolean;
   /** Task types to register (default: the built-in list; tests add their own). */
   taskTypes?: readonly TaskType[];
+  /** Engine knobs (tests); the defaults otherwise. */
+  engine?: EngineTuning;
 }
 
 export function openConfiguredStore(config: AppConfig): Promise<Store> {
@@ -77,6 +79,8 @@ export async function createGeosync(
       logger,
       taskTypes: options.taskTypes ?? builtinTaskTypes,
       storeUrl: config.store.url,
+      engine: options.engine,
+      reports: config.reports,
     });
     let engineStarted = false;
     const limiter = new LoginLimiter(config.auth.loginAttempts, config.auth.loginWindowSeconds * 1000);

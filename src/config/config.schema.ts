@@ -76,6 +76,18 @@ export const configSchema = z.strictObject({
         .describe('Log level.'),
     })
     .prefault({}),
+  reports: z
+    .strictObject({
+      webhookUrl: z
+        .url({ protocol: /^https?$/ })
+        .optional()
+        .describe('Run reports are POSTed (JSON) to this URL when a batch run ends.'),
+      filter: z
+        .enum(['all', 'failed'])
+        .default('failed')
+        .describe('Which runs are reported: all, or only those that did not commit.'),
+    })
+    .prefault({}),
   metrics: z
     .strictObject({
       public: bool.default(true).describe('Serve /metrics without authentication (for Prometheus scrapers).'),

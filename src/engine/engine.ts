@@ -5,6 +5,8 @@ import type { Database } from '../store/database.types.ts';
 import { createRun, type NewRun } from './executor/create-run.ts';
 import type { Executor } from './executor/executor.ts';
 import type { JobQueue } from './jobs/job-queue.ts';
+import { loadRunReport } from './reports/load-run-report.ts';
+import { type ReportSettings, sendRunReport } from './reports/run-report.ts';
 import { claimDueFires } from './scheduler/schedule-loop.ts';
 import { fireKey } from './scheduler/schedule.ts';
 
@@ -20,6 +22,8 @@ export interface EngineOptions {
   /** Batch runs one node executes at once (default 2). */
   concurrency?: number;
   now?: () => Date;
+  /** Where run reports go when a run ends (webhook, filter). */
+  reports?: ReportSettings;
 }
 
 /**
@@ -70,6 +74,9 @@ export function createEngine(options: EngineOptions) {
       await queue.work<{ runId: string }>(RUN_QUEUE, { concurrency: options.concurrency ?? 2 }, async (job) => {
         const status = await executor.execute(job.data.runId, job.signal);
         logger.info({ runId: job.data.runId, status }, 'batch run ended');
+        if (status && options.reports) {
+          await sendRunReport(options.reports, await loadRunReport(db, job.data.runId), logger);
+        }
       });
       await tick();
       timer = setInterval(() => void tick(), options.tickMs ?? 1000);

@@ -1,6 +1,8 @@
 /** Templates, configurations, batches and runs through the REST API, with the engine running. */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
@@ -29,9 +31,26 @@ let server: TestServer;
 let admin: ApiClient;
 let dir: string;
 let token: string;
+/** Run reports the engine POSTed to the webhook (failed runs only). */
+const reports: { report: { status: string; batch: string } }[] = [];
+let receiver: Server;
 
 before(async () => {
-  server = await startTestServer({ taskTypes: testTaskTypes, engine: true });
+  receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      reports.push(JSON.parse(body) as (typeof reports)[number]);
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const webhookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/reports`;
+  server = await startTestServer({
+    taskTypes: testTaskTypes,
+    engine: true,
+    settings: { reports: { webhookUrl, filter: 'failed' } },
+  });
   admin = new ApiClient(server.url);
   await admin.login('admin', server.adminPassword);
   await admin.request('POST', '/api/v1/workspaces', { name: 'gis' });
@@ -40,6 +59,7 @@ before(async () => {
 });
 after(async () => {
   await server?.close();
+  receiver?.close();
 });
 
 async function waitForEnd(runId: string, timeoutMs = 20_000): Promise<Run> {
@@ -161,6 +181,12 @@ test('a failing run rolls back; an interrupt stops a long one; history keeps bot
     ['rolled_back', 'failed'],
   );
   assert.equal(run.tasks[1]?.message, 'no disk');
+  for (let i = 0; i < 20 && reports.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.deepEqual(
+    reports.map((r) => [r.report.batch, r.report.status]),
+    [['fails', 'failed']],
+    'only the failed run was reported',
+  );
   assert.equal(existsSync(path.join(dir, 'never')), false);
 
   const slow = await admin.request<{ id: string }>('POST', '/api/v1/batches', {

@@ -438,3 +438,32 @@ test('bulk run: every matching batch, staggered; unrunnable ones reported', asyn
   const bad = await admin.request<{ code: string }>('POST', '/api/v1/bulk/run', { intervalSeconds: -1 });
   assert.equal(bad.status, 400);
 });
+
+test('allowed values of an attribute come from the kinds of the parameters reading it', async () => {
+  const config = await admin.request<Configuration>('POST', '/api/v1/configurations', {
+    workspace: 'gis',
+    name: 'with-db',
+    tasks: [{ name: 'use', type: 'test.use-database', parameters: { database: '${db}', workspace: '${ws}' } }],
+  });
+  assert.deepEqual(
+    config.body.attributes.map((a) => [a.name, a.kinds]),
+    [
+      ['db', ['database']],
+      ['ws', ['workspace']],
+    ],
+  );
+  const databases = await admin.request<{ values: string[] | null }>(
+    'GET',
+    `/api/v1/configurations/${config.body.id}/attributes/db/values`,
+  );
+  assert.deepEqual(databases.body.values, ['local']);
+  const workspaces = await admin.request<{ values: string[] | null }>(
+    'GET',
+    `/api/v1/configurations/${config.body.id}/attributes/ws/values`,
+  );
+  assert.deepEqual(workspaces.body.values, ['gis']);
+  assert.equal(
+    (await admin.request('GET', `/api/v1/configurations/${config.body.id}/attributes/nope/values`)).status,
+    404,
+  );
+});

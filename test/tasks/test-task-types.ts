@@ -96,4 +96,23 @@ export const createMarkerTask: TaskType = {
   },
 };
 
-export const testTaskTypes: readonly TaskType[] = [delayTask, failTask, failCommitTask, createMarkerTask];
+/** Reads a database and a workspace parameter: proves attribute kinds and allowed values. */
+export const useDatabaseTask: TaskType = {
+  type: 'test.use-database',
+  title: 'Use a database',
+  description: 'Does nothing with a database connection and a workspace',
+  capability: 'compensatable',
+  parameters: z.strictObject({ database: param.database(), workspace: param.workspace().optional() }),
+  async run(params) {
+    return { message: `used ${String(params.database)}` };
+  },
+  ...noStaging,
+};
+
+export const testTaskTypes: readonly TaskType[] = [
+  delayTask,
+  failTask,
+  failCommitTask,
+  createMarkerTask,
+  useDatabaseTask,
+];

@@ -16,7 +16,10 @@ import {
 import { bulkImportFromCsv } from '../../domain/configurations/bulk-import.ts';
 import { parseDocument, serializeDocument } from '../../domain/configurations/formats/document-format.ts';
 import { importTaskManagerXml } from '../../domain/configurations/formats/taskmanager-xml.ts';
+import { allowedValues } from '../../domain/configurations/allowed-values.ts';
 import { access } from '../../domain/security/permissions.ts';
+import { notFound } from '../../errors/errors.ts';
+import type { ParameterKind } from '../../tasks/parameter.ts';
 
 const IMPORT_LIMIT = 20 * 1024 * 1024;
 
@@ -96,6 +99,24 @@ export function configurationsRoutes(root: FastifyInstance, ctx: GeosyncContext)
     },
     async (request) =>
       ctx.configurations.remove(request.principal!, request.params.id, request.query.cleanup === 'true'),
+  );
+  app.get(
+    '/api/v1/configurations/:id/attributes/:name/values',
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'Values an attribute may take (null: free text)',
+        params: z.strictObject({ id: z.uuid(), name: z.string().min(1).max(100) }),
+        response: { 200: z.object({ values: z.array(z.string()).nullable() }) },
+      },
+    },
+    async (request) => {
+      const configuration = await ctx.configurations.get(request.principal!, request.params.id);
+      const attribute = configuration.attributes.find((a) => a.name === request.params.name);
+      if (!attribute) throw notFound('Attribute', request.params.name);
+      return { values: await allowedValues(attribute.kinds as ParameterKind[], request.principal!, ctx) };
+    },
   );
   app.post(
     '/api/v1/configurations/:id/validate',

@@ -161,6 +161,9 @@ export function createPgBossQueue(target: PgBossQueueTarget, settings: PgBossQue
           batchSize: 1,
           localConcurrency: concurrency,
           pollingIntervalSeconds: pollingSeconds,
+          // With a backlog (e.g. many batches firing at 02:00), fetch again as soon as a job is
+          // taken instead of one job per worker per polling interval (2 runs/s per node by default).
+          burstWhenReadyExceeds: 1,
           // The heartbeat is what notices a cancel: pg-boss aborts job.signal when its refresh finds
           // the job no longer active under this worker.
           heartbeatRefreshSeconds: cancelCheckSeconds,

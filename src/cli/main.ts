@@ -1,13 +1,24 @@
 import { Command, CommanderError } from 'commander';
 
+import { batchCommand } from './commands/batch.command.ts';
+import { configurationCommand } from './commands/configuration.command.ts';
 import { connectionCommand } from './commands/connection.command.ts';
 import { migrateCommand } from './commands/migrate.command.ts';
+import { runCommand } from './commands/run.command.ts';
 import { serveCommand } from './commands/serve.command.ts';
 import { userCommand } from './commands/user.command.ts';
 import { EXIT, reportError } from './output.ts';
 
 /** Command groups; a new group is added here. */
-const COMMANDS = [serveCommand, migrateCommand, userCommand, connectionCommand];
+const COMMANDS = [
+  serveCommand,
+  migrateCommand,
+  userCommand,
+  connectionCommand,
+  configurationCommand,
+  batchCommand,
+  runCommand,
+];
 
 export function buildProgram(): Command {
   const program = new Command('geosync')

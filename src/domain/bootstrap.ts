@@ -23,9 +23,20 @@ export async function bootstrap(
   const result: BootstrapResult = { createdAdmin: false, createdConnections: [] };
   if (!(await users.findByUsername('admin'))) {
     const password = adminPassword ?? randomToken(15);
-    await users.create({ username: 'admin', password, displayName: 'Administrator', email: null, roles: [ADMIN_ROLE] });
-    result.createdAdmin = true;
-    if (!adminPassword) result.generatedAdminPassword = password;
+    try {
+      await users.create({
+        username: 'admin',
+        password,
+        displayName: 'Administrator',
+        email: null,
+        roles: [ADMIN_ROLE],
+      });
+      result.createdAdmin = true;
+      if (!adminPassword) result.generatedAdminPassword = password;
+    } catch (error) {
+      // Another node starting at the same moment created it first.
+      if ((error as { code?: string }).code !== 'username_taken') throw error;
+    }
   }
   for (const spec of builtinConnections) {
     try {

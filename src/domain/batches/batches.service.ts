@@ -227,6 +227,9 @@ export function createBatchesService(db: Kysely<Database>, rules: ScheduleRules,
             ...(input.name !== undefined && { name: input.name }),
             ...(input.description !== undefined && { description: input.description }),
             ...(input.enabled !== undefined && { enabled: input.enabled }),
+            // Enabling (again) schedules from now on, like the Task Manager: no catch-up run for
+            // the time the batch was off.
+            ...(input.enabled === true && !row.enabled && { last_fire_at: now() }),
             ...(input.schedule !== undefined && {
               schedule: input.schedule ? JSON.stringify(input.schedule) : null,
               last_fire_at: now(),

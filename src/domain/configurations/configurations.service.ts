@@ -218,6 +218,7 @@ export function createConfigurationsService(db: Kysely<Database>, taskTypes: Tas
           schedule: full.schedule === null ? null : JSON.stringify(full.schedule),
           time_zone: full.time_zone,
           misfire: full.misfire,
+          last_fire_at: new Date(),
         })
         .returning('id')
         .executeTakeFirstOrThrow();
@@ -416,6 +417,7 @@ export function createConfigurationsService(db: Kysely<Database>, taskTypes: Tas
             schedule: batch.schedule === null ? null : JSON.stringify(batch.schedule),
             time_zone: batch.timeZone,
             misfire: batch.misfire,
+            last_fire_at: new Date(),
           })
           .returning('id')
           .executeTakeFirstOrThrow();

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 
 import type { Schedule } from '../../contracts/schedules.dto.ts';
 import type { Database } from '../../store/database.types.ts';
-import { nextFireTimes } from './schedule.ts';
+import { missedFires, nextFireTimes } from './schedule.ts';
 
 export interface DueFire {
   batchId: string;
@@ -13,6 +13,13 @@ export interface DueFire {
 
 /** A fire later than this after its time counts as missed (geosync was down or busy). */
 const MISFIRE_AFTER_MS = 60_000;
+
+/**
+ * The first two fires after a batch's `since`, by batch id, for as long as `since` and the
+ * schedule stay the same (null: the schedule cannot be evaluated, already logged). Computing
+ * them costs ~40-70 µs; with 10k batches every tick that would be most of a core.
+ */
+const firstFires = new Map<string, { key: string; fires: Date[] | null }>();
 
 /**
  * Finds the fires that are due and claims each one with a compare-and-set on the batch's
@@ -45,19 +52,32 @@ export async function claimDueFires(db: Kysely<Database>, now: Date, logger: Log
       ]),
     )
     .execute();
+  if (firstFires.size > batches.length) {
+    const live = new Set(batches.map((b) => b.id));
+    for (const id of firstFires.keys()) if (!live.has(id)) firstFires.delete(id);
+  }
   const claimed: DueFire[] = [];
   for (const batch of batches) {
     const since = new Date(batch.last_fire_at ?? batch.created_at);
-    let fires: Date[];
-    try {
-      fires = nextFireTimes(batch.schedule as Schedule, batch.time_zone, since, 50).filter((f) => f <= now);
-    } catch (error) {
-      logger.warn({ err: error, batchId: batch.id }, 'cannot evaluate the schedule of a batch');
-      continue;
+    const schedule = batch.schedule as Schedule;
+    const key = `${since.getTime()}\n${batch.time_zone}\n${JSON.stringify(schedule)}`;
+    let cached = firstFires.get(batch.id);
+    if (cached?.key !== key) {
+      cached = { key, fires: null };
+      try {
+        cached.fires = nextFireTimes(schedule, batch.time_zone, since, 2);
+      } catch (error) {
+        logger.warn({ err: error, batchId: batch.id }, 'cannot evaluate the schedule of a batch');
+      }
+      firstFires.set(batch.id, cached);
     }
-    const latest = fires[fires.length - 1];
-    if (!latest) continue;
-    const missed = fires.length > 1 || now.getTime() - latest.getTime() > MISFIRE_AFTER_MS;
+    const [first, second] = cached.fires ?? [];
+    if (!first || first > now) continue;
+    // Several fires missed: only the latest counts (run_once runs it once, skip skips it), found
+    // directly however many there were (a minutely schedule down for days misses thousands).
+    const several = second !== undefined && second <= now;
+    const latest = several ? (missedFires(schedule, batch.time_zone, since, now, 'run_once')[0] ?? first) : first;
+    const missed = several || now.getTime() - latest.getTime() > MISFIRE_AFTER_MS;
     const result = await db
       .updateTable('batches')
       .set({ last_fire_at: latest })
@@ -66,7 +86,7 @@ export async function claimDueFires(db: Kysely<Database>, now: Date, logger: Log
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) !== 1) continue; // another node took it
     if (missed && batch.misfire === 'skip') {
-      logger.info({ batchId: batch.id, missed: fires.length }, 'skipped missed fires (misfire policy: skip)');
+      logger.info({ batchId: batch.id, latest }, 'skipped missed fires (misfire policy: skip)');
       continue;
     }
     claimed.push({ batchId: batch.id, fireTime: latest, trigger: missed ? 'misfire' : 'schedule' });

@@ -20,6 +20,7 @@ interface Configuration {
   attributes: { name: string; value: string | null; required: boolean; kinds: string[] }[];
   tasks: { id: string; name: string; parameters: Record<string, string> }[];
   problems: { code: string; location: string }[];
+  batches: { id: string; name: string; enabled: boolean; tasks: string[] }[];
 }
 interface Run {
   id: string;
@@ -153,6 +154,13 @@ test('template -> configuration -> validate -> batch -> run -> committed, with d
   });
   const drifted = await admin.request<Configuration>('GET', `/api/v1/configurations/${config.body.id}`);
   assert.equal(drifted.body.drift, true);
+  const applied = await admin.request<Configuration>('POST', `/api/v1/configurations/${config.body.id}/apply-template`);
+  assert.equal(applied.status, 200, JSON.stringify(applied.body));
+  assert.equal(applied.body.drift, false);
+  assert.equal(applied.body.tasks.find((t) => t.name === 'first')?.parameters.name, 'renamed');
+  assert.deepEqual(applied.body.attributes.find((a) => a.name === 'dir')?.value, dir, 'attribute values stay');
+  assert.equal(applied.body.batches[0]?.enabled, false);
+  assert.deepEqual(applied.body.batches[0]?.tasks, ['first', 'second']);
 });
 
 test('a failing run rolls back; an interrupt stops a long one; history keeps both', async () => {

@@ -55,6 +55,7 @@ const EXPECTED: Record<string, Rule> = {
   'PATCH /api/v1/configurations/:id': 'authenticated',
   'DELETE /api/v1/configurations/:id': 'authenticated',
   'POST /api/v1/configurations/:id/validate': 'authenticated',
+  'POST /api/v1/configurations/:id/apply-template': 'authenticated',
   'GET /api/v1/configurations/:id/attributes/:name/values': 'authenticated',
   'GET /api/v1/configurations/:id/export': 'authenticated',
   'POST /api/v1/configurations/import': 'authenticated',

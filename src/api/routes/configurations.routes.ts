@@ -119,6 +119,19 @@ export function configurationsRoutes(root: FastifyInstance, ctx: GeosyncContext)
     },
   );
   app.post(
+    '/api/v1/configurations/:id/apply-template',
+    {
+      config,
+      schema: {
+        tags,
+        summary: "Apply the template's current tasks and batches (resolves drift; attribute values stay)",
+        params: idParamsSchema,
+        response: { 200: configurationSchema },
+      },
+    },
+    async (request) => ctx.configurations.applyTemplate(request.principal!, request.params.id),
+  );
+  app.post(
     '/api/v1/configurations/:id/validate',
     {
       config,

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 
 import type { Page } from '../../contracts/common.dto.ts';
 import type { ConfigurationDocument } from '../../contracts/configuration-document.dto.ts';
@@ -12,7 +12,8 @@ import type { TaskServices } from '../../tasks/task-type.ts';
 import { pageOf, toIsoRequired } from '../page.ts';
 import { assertWorkspaceLevel, workspaceLevel } from '../security/permissions.ts';
 import type { Principal } from '../security/principal.ts';
-import { defaultParameters, deriveAttributes } from './attributes.ts';
+import { deriveAttributes } from './attributes.ts';
+import { applyTemplate, copyConfiguration, writeTasks } from './configuration-writer.ts';
 import { type CleanupReport, cleanupTasks } from './cleanup-tasks.ts';
 import { hasDrift } from './configuration-drift.ts';
 import { loadConfiguration, type StoredConfiguration } from './configuration-repository.ts';
@@ -130,49 +131,6 @@ export function createConfigurationsService(db: Kysely<Database>, taskTypes: Tas
     });
   }
 
-  /** Replaces the live tasks by name: changed ones updated, new ones added, missing ones removed. */
-  async function writeTasks(trx: Transaction<Database>, configurationId: string, tasks: TaskInput[]): Promise<void> {
-    const live = await trx
-      .selectFrom('tasks')
-      .select(['id', 'name'])
-      .where('configuration_id', '=', configurationId)
-      .where('removed_at', 'is', null)
-      .execute();
-    const wanted = new Set(tasks.map((t) => t.name));
-    for (const gone of live.filter((t) => !wanted.has(t.name))) {
-      const used = await trx
-        .selectFrom('batch_elements')
-        .innerJoin('batches', 'batches.id', 'batch_elements.batch_id')
-        .select('batches.name')
-        .where('task_id', '=', gone.id)
-        .where('batches.removed_at', 'is', null)
-        .executeTakeFirst();
-      if (used) {
-        throw conflict(
-          'task_in_batch',
-          `Task '${gone.name}' is in batch '${used.name}'; take it out of the batch first`,
-        );
-      }
-      await trx.updateTable('tasks').set({ removed_at: new Date() }).where('id', '=', gone.id).execute();
-    }
-    for (const [position, task] of tasks.entries()) {
-      const parameters = JSON.stringify(task.parameters ?? defaultParameters(taskTypes.parametersOf(task.type)));
-      const existing = live.find((t) => t.name === task.name);
-      if (existing) {
-        await trx
-          .updateTable('tasks')
-          .set({ type: task.type, parameters, position, updated_at: new Date() })
-          .where('id', '=', existing.id)
-          .execute();
-      } else {
-        await trx
-          .insertInto('tasks')
-          .values({ configuration_id: configurationId, name: task.name, type: task.type, parameters, position })
-          .execute();
-      }
-    }
-  }
-
   /** Stores the validated flag; only validated configurations are scheduled. */
   async function revalidate(id: string): Promise<Configuration> {
     const stored = await loadConfiguration(db, id);
@@ -183,54 +141,6 @@ export function createConfigurationsService(db: Kysely<Database>, taskTypes: Tas
       dto.validated = validated;
     }
     return dto;
-  }
-
-  async function copyFrom(
-    trx: Transaction<Database>,
-    sourceId: string,
-    targetId: string,
-    workspace: string,
-    asTemplate: boolean,
-  ): Promise<void> {
-    const source = await loadConfiguration(trx, sourceId);
-    await writeTasks(trx, targetId, source.tasks);
-    const taskIds = new Map(
-      (
-        await trx
-          .selectFrom('tasks')
-          .select(['id', 'name'])
-          .where('configuration_id', '=', targetId)
-          .where('removed_at', 'is', null)
-          .execute()
-      ).map((t) => [t.name, t.id]),
-    );
-    for (const batch of source.batches) {
-      const full = await trx.selectFrom('batches').selectAll().where('id', '=', batch.id).executeTakeFirstOrThrow();
-      const created = await trx
-        .insertInto('batches')
-        // Copies start disabled unless they are templates: a new configuration must not fire before it is checked.
-        .values({
-          workspace_id: workspace,
-          configuration_id: targetId,
-          name: full.name,
-          description: full.description,
-          enabled: asTemplate ? full.enabled : false,
-          schedule: full.schedule === null ? null : JSON.stringify(full.schedule),
-          time_zone: full.time_zone,
-          misfire: full.misfire,
-          last_fire_at: new Date(),
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      if (batch.tasks.length > 0) {
-        await trx
-          .insertInto('batch_elements')
-          .values(
-            batch.tasks.map((name, position) => ({ batch_id: created.id, position, task_id: taskIds.get(name)! })),
-          )
-          .execute();
-      }
-    }
   }
 
   return {
@@ -303,8 +213,8 @@ export function createConfigurationsService(db: Kysely<Database>, taskTypes: Tas
             })
             .returning('id')
             .executeTakeFirstOrThrow();
-          if (source) await copyFrom(trx, source.row.id, row.id, ws, input.template);
-          else await writeTasks(trx, row.id, input.tasks);
+          if (source) await copyConfiguration(trx, taskTypes, source.row.id, row.id, ws, input.template);
+          else await writeTasks(trx, taskTypes, row.id, input.tasks);
           return row.id;
         });
         return await revalidate(id);
@@ -331,7 +241,7 @@ export function createConfigurationsService(db: Kysely<Database>, taskTypes: Tas
             })
             .where('id', '=', id)
             .execute();
-          if (change.tasks) await writeTasks(trx, id, change.tasks);
+          if (change.tasks) await writeTasks(trx, taskTypes, id, change.tasks);
         });
       } catch (error) {
         if (isUniqueViolation(error)) {
@@ -339,6 +249,16 @@ export function createConfigurationsService(db: Kysely<Database>, taskTypes: Tas
         }
         throw error;
       }
+      return revalidate(id);
+    },
+
+    /** Re-applies the template's tasks and batches (resolves drift); attribute values stay. */
+    async applyTemplate(principal: Principal, id: string): Promise<Configuration> {
+      const stored = await loadFor(principal, id, 'admin');
+      const templateId = stored.row.template_id;
+      if (!templateId) throw new UserError('no_template', 'This configuration was not created from a template');
+      await loadFor(principal, templateId, 'read');
+      await withTransaction(db, (trx) => applyTemplate(trx, taskTypes, id, templateId));
       return revalidate(id);
     },
 

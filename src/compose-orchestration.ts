@@ -59,8 +59,10 @@ export function composeOrchestration(
     store.backend === 'pglite'
       ? createPgBossQueue({ backend: 'pglite', client: store.pglite! }, queueSettings)
       : createPgBossQueue({ backend: 'postgres', url: options.storeUrl! }, queueSettings);
+  const configurations = createConfigurationsService(store.db, taskTypes, { workDir });
   const engine = createEngine({
     db: store.db,
+    afterRun: (batchId) => configurations.afterRun(batchId),
     executor,
     queue,
     logger: options.logger,
@@ -72,7 +74,7 @@ export function composeOrchestration(
     taskTypes,
     executor,
     engine,
-    configurations: createConfigurationsService(store.db, taskTypes, { workDir }),
+    configurations,
     batches: createBatchesService(store.db, { validateSchedule, nextFireTimes }),
     runs: createRunsService(store.db),
   };

@@ -22,6 +22,8 @@ export interface EngineOptions {
   /** Batch runs one node executes at once (default 2). */
   concurrency?: number;
   now?: () => Date;
+  /** Called after each run this node executed has ended (e.g. re-validation after `@Initialize`). */
+  afterRun?: (batchId: string) => Promise<void>;
   /** Where run reports go when a run ends (webhook, filter). */
   reports?: ReportSettings;
 }
@@ -74,9 +76,12 @@ export function createEngine(options: EngineOptions) {
       await queue.work<{ runId: string }>(RUN_QUEUE, { concurrency: options.concurrency ?? 2 }, async (job) => {
         const status = await executor.execute(job.data.runId, job.signal);
         logger.info({ runId: job.data.runId, status }, 'batch run ended');
-        if (status && options.reports) {
-          await sendRunReport(options.reports, await loadRunReport(db, job.data.runId), logger);
-        }
+        if (!status) return;
+        const report = await loadRunReport(db, job.data.runId);
+        await options
+          .afterRun?.(report.batchId)
+          .catch((error: unknown) => logger.warn({ err: error }, 'after-run step failed'));
+        if (options.reports) await sendRunReport(options.reports, report, logger);
       });
       await tick();
       timer = setInterval(() => void tick(), options.tickMs ?? 1000);

@@ -380,9 +380,10 @@ test('an initializing template: @Initialize runs on first save, then the rest is
   assert.equal((await waitForEnd(created.body.initializeRunId)).status, 'committed');
   assert.ok(existsSync(path.join(dir, 'prepared')));
 
+  // Validated again by the engine once @Initialize committed: a plain GET shows it.
   const after = await admin.request<Configuration & { initializeBatchId: string | null }>(
-    'POST',
-    `/api/v1/configurations/${created.body.id}/validate`,
+    'GET',
+    `/api/v1/configurations/${created.body.id}`,
   );
   assert.equal(after.body.initializeBatchId, null);
   assert.deepEqual(
@@ -392,6 +393,39 @@ test('an initializing template: @Initialize runs on first save, then the rest is
   const completed = await admin.request<Configuration>('PATCH', `/api/v1/configurations/${created.body.id}`, {
     attributes: { dir, later: 'published' },
   });
+
+  // Bulk initialize: a second configuration saved with incomplete @Initialize values stays in
+  // init mode; once completed, bulk initialize starts it and the engine validates it afterwards.
+  const waiting = await admin.request<Configuration & { initializeBatchId: string | null; initializeRunId?: string }>(
+    'POST',
+    '/api/v1/configurations',
+    {
+      workspace: 'gis',
+      name: 'initialized-2',
+      from: template.body.id,
+    },
+  );
+  assert.equal(waiting.body.initializeRunId, undefined, 'not started while its @Initialize values are missing');
+  await admin.request('PATCH', `/api/v1/configurations/${waiting.body.id}`, { attributes: { dir, later: 'second' } });
+  const bulk = await admin.request<{ queued: number; items: { name: string; runId?: string }[] }>(
+    'POST',
+    '/api/v1/bulk/initialize',
+    { configuration: 'initialized*' },
+  );
+  assert.deepEqual(
+    bulk.body.items.map((i) => i.name),
+    ['gis/initialized-2/@Initialize'],
+  );
+  assert.equal((await waitForEnd(bulk.body.items[0]!.runId!)).status, 'committed');
+  for (let i = 0; i < 20; i++) {
+    if ((await admin.request<Configuration>('GET', `/api/v1/configurations/${waiting.body.id}`)).body.validated) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.equal(
+    (await admin.request<Configuration>('GET', `/api/v1/configurations/${waiting.body.id}`)).body.validated,
+    true,
+    'validated after @Initialize',
+  );
   assert.equal(completed.body.validated, true);
 });
 

@@ -62,6 +62,7 @@ const EXPECTED: Record<string, Rule> = {
   'POST /api/v1/configurations/import-taskmanager': 'authenticated',
   'POST /api/v1/bulk/import': 'authenticated',
   'POST /api/v1/bulk/run': 'authenticated',
+  'POST /api/v1/bulk/initialize': 'authenticated',
   'GET /api/v1/batches': 'authenticated',
   'POST /api/v1/batches': 'authenticated',
   'GET /api/v1/batches/:id': 'authenticated',

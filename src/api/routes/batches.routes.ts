@@ -14,9 +14,22 @@ import {
   updateBatchSchema,
 } from '../../contracts/batches.dto.ts';
 import { idParamsSchema, pageOf } from '../../contracts/common.dto.ts';
-import { bulkRun } from '../../domain/batches/bulk-run.ts';
+import { bulkInitialize, bulkRun } from '../../domain/batches/bulk-run.ts';
 import { access } from '../../domain/security/permissions.ts';
 import { describeSchedule, nextFireTimes, validateSchedule } from '../../engine/scheduler/schedule.ts';
+
+const bulkResultSchema = z.object({
+  queued: z.number(),
+  items: z.array(
+    z.object({
+      batchId: z.string(),
+      name: z.string(),
+      runId: z.string().optional(),
+      startsAt: z.string().optional(),
+      message: z.string().optional(),
+    }),
+  ),
+});
 
 /** Batches, their runs, and schedule previews. Workspace rights are checked in the services. */
 export function batchesRoutes(root: FastifyInstance, ctx: GeosyncContext): void {
@@ -95,26 +108,37 @@ export function batchesRoutes(root: FastifyInstance, ctx: GeosyncContext): void 
           delaySeconds: z.number().int().min(0).max(86_400).default(0),
           intervalSeconds: z.number().int().min(0).max(86_400).default(0),
         }),
-        response: {
-          200: z.object({
-            queued: z.number(),
-            items: z.array(
-              z.object({
-                batchId: z.string(),
-                name: z.string(),
-                runId: z.string().optional(),
-                startsAt: z.string().optional(),
-                message: z.string().optional(),
-              }),
-            ),
-          }),
-        },
+        response: { 200: bulkResultSchema },
       },
     },
     async (request) => {
       const principal = request.principal!;
       const items = await bulkRun(ctx.db, ctx.batches, principal, request.body, (batchId, startAfter) =>
         ctx.engine.runNow({ batchId, trigger: 'bulk', startedBy: principal.username }, startAfter),
+      );
+      return { queued: items.filter((i) => i.runId).length, items };
+    },
+  );
+  app.post(
+    '/api/v1/bulk/initialize',
+    {
+      config,
+      schema: {
+        tags: ['bulk'],
+        summary: 'Start `@Initialize` of every configuration still in init mode matching the patterns, staggered',
+        body: z.strictObject({
+          workspace: z.string().max(100).optional(),
+          configuration: z.string().max(100).optional(),
+          delaySeconds: z.number().int().min(0).max(86_400).default(0),
+          intervalSeconds: z.number().int().min(0).max(86_400).default(0),
+        }),
+        response: { 200: bulkResultSchema },
+      },
+    },
+    async (request) => {
+      const principal = request.principal!;
+      const items = await bulkInitialize(ctx.db, ctx.batches, principal, request.body, (batchId, startAfter) =>
+        ctx.engine.runNow({ batchId, trigger: 'initialize', startedBy: principal.username }, startAfter),
       );
       return { queued: items.filter((i) => i.runId).length, items };
     },

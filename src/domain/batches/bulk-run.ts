@@ -69,3 +69,63 @@ export async function bulkRun(
   }
   return results;
 }
+
+/**
+ * Starts the `@Initialize` batch of every configuration in init mode matching the patterns
+ * (bulk initialize), staggered; each configuration is validated again when its run commits.
+ */
+export async function bulkInitialize(
+  db: Kysely<Database>,
+  batches: BatchesService,
+  principal: Principal,
+  filter: Omit<BulkRunFilter, 'batch'>,
+  queueRun: (batchId: string, startAfter: Date) => Promise<string>,
+  now: Date = new Date(),
+): Promise<BulkRunResult[]> {
+  const pending = await db
+    .selectFrom('batches')
+    .innerJoin('configurations', 'configurations.id', 'batches.configuration_id')
+    .innerJoin('workspaces', 'workspaces.id', 'batches.workspace_id')
+    .select(['batches.id', 'configurations.name as configuration', 'workspaces.name as workspace'])
+    .where('batches.name', '=', '@Initialize')
+    .where('batches.removed_at', 'is', null)
+    .where('configurations.template', '=', false)
+    .where('configurations.removed_at', 'is', null)
+    .$if(filter.workspace !== undefined, (q) => q.where('workspaces.name', 'like', toLike(filter.workspace!)))
+    .$if(filter.configuration !== undefined, (q) =>
+      q.where('configurations.name', 'like', toLike(filter.configuration!)),
+    )
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('batch_runs')
+            .select('batch_runs.id')
+            .whereRef('batch_runs.batch_id', '=', 'batches.id')
+            .where('batch_runs.status', '=', 'committed'),
+        ),
+      ),
+    )
+    .orderBy('workspaces.name')
+    .orderBy('configurations.name')
+    .execute();
+  const results: BulkRunResult[] = [];
+  let slot = 0;
+  for (const row of pending) {
+    const name = `${row.workspace}/${row.configuration}/@Initialize`;
+    try {
+      await batches.assertRunnable(principal, row.id);
+      const startsAt = new Date(now.getTime() + (filter.delaySeconds + slot * filter.intervalSeconds) * 1000);
+      results.push({
+        batchId: row.id,
+        name,
+        runId: await queueRun(row.id, startsAt),
+        startsAt: startsAt.toISOString(),
+      });
+      slot++;
+    } catch (error) {
+      results.push({ batchId: row.id, name, message: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  return results;
+}

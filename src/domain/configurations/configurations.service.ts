@@ -262,6 +262,19 @@ export function createConfigurationsService(db: Kysely<Database>, taskTypes: Tas
       return revalidate(id);
     },
 
+    /**
+     * After a run ended: a committed `@Initialize` run takes its configuration out of init mode, so
+     * it is validated again at once (the Task Manager's "validation afterwards").
+     */
+    async afterRun(batchId: string): Promise<void> {
+      const batch = await db
+        .selectFrom('batches')
+        .select(['name', 'configuration_id'])
+        .where('id', '=', batchId)
+        .executeTakeFirst();
+      if (batch?.name === INIT_BATCH && batch.configuration_id) await revalidate(batch.configuration_id);
+    },
+
     async validate(principal: Principal, id: string): Promise<Configuration> {
       await loadFor(principal, id, 'read');
       return revalidate(id);

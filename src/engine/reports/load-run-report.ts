@@ -9,6 +9,7 @@ export async function loadRunReport(db: Kysely<Database>, runId: string): Promis
     .innerJoin('batches', 'batches.id', 'batch_runs.batch_id')
     .select([
       'batch_runs.id',
+      'batch_runs.batch_id',
       'batches.name',
       'batch_runs.status',
       'batch_runs.trigger',
@@ -27,6 +28,7 @@ export async function loadRunReport(db: Kysely<Database>, runId: string): Promis
     .execute();
   return {
     runId: run.id,
+    batchId: run.batch_id,
     batch: run.name,
     status: run.status,
     trigger: run.trigger,

@@ -8,6 +8,7 @@ import { type RunReport, sendRunReport, wantsReport } from './run-report.ts';
 
 const report = (status: string): RunReport => ({
   runId: '00000000-0000-4000-8000-000000000001',
+  batchId: '00000000-0000-4000-8000-000000000002',
   batch: 'nightly',
   status,
   trigger: 'schedule',

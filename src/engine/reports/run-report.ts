@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 /** What a run report says; the same fields go to every channel. */
 export interface RunReport {
   runId: string;
+  batchId: string;
   batch: string;
   status: string;
   trigger: string;

@@ -8,9 +8,10 @@ import type { JobQueue } from './jobs/job-queue.ts';
 import { loadRunReport } from './reports/load-run-report.ts';
 import { type ReportSettings, sendRunReport } from './reports/run-report.ts';
 import { claimDueFires } from './scheduler/schedule-loop.ts';
-import { fireKey } from './scheduler/schedule.ts';
 
 const RUN_QUEUE = 'batch-run';
+const STALE_QUEUED_MS = 60_000;
+const REQUEUE_EVERY_MS = 10_000;
 
 export interface EngineOptions {
   db: Kysely<Database>;
@@ -43,6 +44,24 @@ export function createEngine(options: EngineOptions) {
     await queue.enqueue(RUN_QUEUE, { runId }, { singletonKey: batchId, key: key ?? runId, retryLimit: 0, startAfter });
   }
 
+  let lastRequeue = 0;
+
+  /**
+   * A run still queued a minute after it was created may have lost its job (a node died between
+   * recording the run and enqueueing it). Enqueueing again is idempotent: the job key is the run id.
+   */
+  async function requeueStale(): Promise<void> {
+    if (now().getTime() - lastRequeue < REQUEUE_EVERY_MS) return;
+    lastRequeue = now().getTime();
+    const stale = await db
+      .selectFrom('batch_runs')
+      .select(['id', 'batch_id'])
+      .where('status', '=', 'queued')
+      .where('started_at', '<', new Date(now().getTime() - STALE_QUEUED_MS))
+      .execute();
+    for (const run of stale) await enqueue(run.id, run.batch_id);
+  }
+
   async function tick(): Promise<void> {
     if (ticking) return;
     ticking = true;
@@ -57,8 +76,10 @@ export function createEngine(options: EngineOptions) {
           logger.warn({ err: error, batchId: fire.batchId }, 'a scheduled batch could not start');
           return undefined;
         });
-        if (runId) await enqueue(runId, fire.batchId, fireKey(fire.batchId, fire.fireTime));
+        // The compare-and-set on the fire already made it unique; the job key is the run.
+        if (runId) await enqueue(runId, fire.batchId);
       }
+      await requeueStale();
       for (const runId of await executor.expiredRuns()) {
         const status = await executor.recover(runId);
         if (status) logger.warn({ runId, status }, 'recovered a run whose node stopped');

@@ -82,6 +82,16 @@ export const configSchema = z.strictObject({
         .url({ protocol: /^https?$/ })
         .optional()
         .describe('Run reports are POSTed (JSON) to this URL when a batch run ends.'),
+      smtpHost: z.string().min(1).optional().describe('SMTP server for run reports by e-mail; unset: no e-mail.'),
+      smtpPort: port.default(587).describe('SMTP port (465 = TLS from the start, else STARTTLS when offered).'),
+      smtpUser: z.string().min(1).optional().describe('SMTP user name, when the server needs a login.'),
+      smtpPassword: z.string().min(1).optional().describe('SMTP password (never logged).'),
+      mailFrom: z.string().min(3).default('geosync@localhost').describe('Sender address of report e-mails.'),
+      mailTo: z
+        .string()
+        .regex(/^[^,\s]+@[^,\s]+(\s*,\s*[^,\s]+@[^,\s]+)*$/, 'comma-separated e-mail addresses')
+        .optional()
+        .describe('Recipients of report e-mails, comma-separated.'),
       filter: z
         .enum(['all', 'failed'])
         .default('failed')

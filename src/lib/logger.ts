@@ -18,6 +18,7 @@ export const REDACT_PATHS = [
   '*.secretAccessKey',
   '*.privateKey',
   '*.clientSecret',
+  '*.smtpPassword',
 ];
 
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {

@@ -1,13 +1,13 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 
 import type { Database } from '../store/database.types.ts';
-import { createRun, type NewRun } from './executor/create-run.ts';
+import { createRun, insertRun, type NewRun } from './executor/create-run.ts';
 import type { Executor } from './executor/executor.ts';
 import type { JobQueue } from './jobs/job-queue.ts';
 import { loadRunReport } from './reports/load-run-report.ts';
 import { type ReportSettings, sendRunReport } from './reports/run-report.ts';
-import { claimDueFires } from './scheduler/schedule-loop.ts';
+import { claimDueFires, type DueFire } from './scheduler/schedule-loop.ts';
 
 const RUN_QUEUE = 'batch-run';
 const STALE_QUEUED_MS = 60_000;
@@ -66,18 +66,17 @@ export function createEngine(options: EngineOptions) {
     if (ticking) return;
     ticking = true;
     try {
-      for (const fire of await claimDueFires(db, now(), logger)) {
-        const runId = await createRun(db, {
+      const record = (trx: Transaction<Database>, fire: DueFire) =>
+        insertRun(trx, {
           batchId: fire.batchId,
           trigger: fire.trigger,
           fireTime: fire.fireTime,
           startedBy: 'schedule',
-        }).catch((error: unknown) => {
-          logger.warn({ err: error, batchId: fire.batchId }, 'a scheduled batch could not start');
-          return undefined;
         });
-        // The compare-and-set on the fire already made it unique; the job key is the run.
-        if (runId) await enqueue(runId, fire.batchId);
+      // The run is recorded with its claim; a node dying before the enqueue below leaves it
+      // queued, and requeueStale hands it to the queue a minute later.
+      for (const fire of await claimDueFires(db, now(), logger, record)) {
+        if (fire.runId) await enqueue(fire.runId, fire.batchId);
       }
       await requeueStale();
       for (const runId of await executor.expiredRuns()) {
@@ -108,7 +107,6 @@ export function createEngine(options: EngineOptions) {
       timer = setInterval(() => void tick(), options.tickMs ?? 1000);
     },
 
-    /** Queues a run of a batch now; returns the run id to follow. */
     /** Queues a run of a batch, now or at `startAfter`; returns the run id to follow. */
     async runNow(run: NewRun, startAfter?: Date): Promise<string> {
       const runId = await createRun(db, run);

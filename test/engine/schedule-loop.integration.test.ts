@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, afterEach, before, test } from 'node:test';
 
+import { UserError } from '../../src/errors/errors.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { claimDueFires, type DueFire } from '../../src/engine/scheduler/schedule-loop.ts';
 import { migrate } from '../../src/store/migrate.ts';
@@ -258,4 +259,34 @@ test('an invalid stored schedule is logged (once) and skipped; the other batches
   logLines.length = 0;
   assert.deepEqual(await claimDueFires(store.db, at('2024-03-11T02:30:01Z'), logger), []);
   assert.deepEqual(logLines, [], 'logged once, not on every tick');
+});
+
+test('a fire and the run it starts commit together: a failed record leaves the fire to claim again', async () => {
+  const id = await batch({ configuration: 'independent' });
+  const now = at('2024-03-11T02:30:00Z');
+  const storeDown = () => Promise.reject(new Error('connection lost while recording the run'));
+  await assert.rejects(claimDueFires(store.db, now, logger, storeDown), /connection lost/);
+  assert.equal(await lastFireAt(id), '2024-03-10T02:30:00.000Z', 'the claim rolled back with the record');
+
+  const recorded: string[] = [];
+  const record = (_trx: unknown, fire: DueFire) => {
+    recorded.push(fire.batchId);
+    return Promise.resolve(`run-of-${fire.batchId}`);
+  };
+  const fires = await claimDueFires(store.db, now, logger, record);
+  assert.deepEqual(
+    fires.map((f) => f.runId),
+    [`run-of-${id}`],
+  );
+  assert.equal(await lastFireAt(id), '2024-03-11T02:30:00.000Z');
+  assert.deepEqual(await claimDueFires(store.db, now, logger, record), [], 'claimed once');
+  assert.deepEqual(recorded, [id]);
+});
+
+test('a batch that cannot start gives up that fire only, with a warning', async () => {
+  const id = await batch({ configuration: 'independent' });
+  const empty = () => Promise.reject(new UserError('empty_batch', 'Batch has no tasks'));
+  assert.deepEqual(await claimDueFires(store.db, at('2024-03-11T02:30:00Z'), logger, empty), []);
+  assert.equal(await lastFireAt(id), '2024-03-11T02:30:00.000Z', 'not retried every tick');
+  assert.ok(logLines.some((l) => l.includes(id) && l.includes('could not start')));
 });

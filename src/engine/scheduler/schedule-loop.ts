@@ -1,15 +1,22 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 
 import type { Schedule } from '../../contracts/schedules.dto.ts';
+import { isGeosyncError } from '../../errors/errors.ts';
 import type { Database } from '../../store/database.types.ts';
+import { withTransaction } from '../../store/store.ts';
 import { missedFires, nextFireTimes } from './schedule.ts';
 
 export interface DueFire {
   batchId: string;
   fireTime: Date;
   trigger: 'schedule' | 'misfire';
+  /** The run `record` created for this fire, in the transaction that claimed it. */
+  runId?: string;
 }
+
+/** Records what a claimed fire starts (a queued run), in the claim's own transaction. */
+export type RecordFire = (trx: Transaction<Database>, fire: DueFire) => Promise<string>;
 
 /** A fire later than this after its time counts as missed (geosync was down or busy). */
 const MISFIRE_AFTER_MS = 60_000;
@@ -24,8 +31,15 @@ const firstFires = new Map<string, { key: string; fires: Date[] | null }>();
 /**
  * Finds the fires that are due and claims each one with a compare-and-set on the batch's
  * `last_fire_at`, so when several nodes look at the same moment exactly one of them gets it.
+ * With `record`, the claim and what it starts commit together: a node dying in between loses
+ * neither (the fire is claimed again) nor doubles anything.
  */
-export async function claimDueFires(db: Kysely<Database>, now: Date, logger: Logger): Promise<DueFire[]> {
+export async function claimDueFires(
+  db: Kysely<Database>,
+  now: Date,
+  logger: Logger,
+  record?: RecordFire,
+): Promise<DueFire[]> {
   const batches = await db
     .selectFrom('batches')
     .leftJoin('configurations', 'configurations.id', 'batches.configuration_id')
@@ -78,18 +92,31 @@ export async function claimDueFires(db: Kysely<Database>, now: Date, logger: Log
     const several = second !== undefined && second <= now;
     const latest = several ? (missedFires(schedule, batch.time_zone, since, now, 'run_once')[0] ?? first) : first;
     const missed = several || now.getTime() - latest.getTime() > MISFIRE_AFTER_MS;
-    const result = await db
-      .updateTable('batches')
-      .set({ last_fire_at: latest })
-      .where('id', '=', batch.id)
-      .where((eb) => eb.or([eb('last_fire_at', 'is', null), eb('last_fire_at', '<', latest)]))
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) !== 1) continue; // another node took it
-    if (missed && batch.misfire === 'skip') {
-      logger.info({ batchId: batch.id, latest }, 'skipped missed fires (misfire policy: skip)');
-      continue;
-    }
-    claimed.push({ batchId: batch.id, fireTime: latest, trigger: missed ? 'misfire' : 'schedule' });
+    const fire: DueFire = { batchId: batch.id, fireTime: latest, trigger: missed ? 'misfire' : 'schedule' };
+    const claim = await withTransaction(db, async (trx) => {
+      const result = await trx
+        .updateTable('batches')
+        .set({ last_fire_at: latest })
+        .where('id', '=', batch.id)
+        .where((eb) => eb.or([eb('last_fire_at', 'is', null), eb('last_fire_at', '<', latest)]))
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) !== 1) return undefined; // another node took it
+      if (missed && batch.misfire === 'skip') {
+        logger.info({ batchId: batch.id, latest }, 'skipped missed fires (misfire policy: skip)');
+        return undefined;
+      }
+      if (!record) return fire;
+      try {
+        return { ...fire, runId: await record(trx, fire) };
+      } catch (error) {
+        // A batch that cannot start (emptied, holds a removed task) gives up this fire only; a
+        // store failure rolls the claim back so the next tick tries again.
+        if (!isGeosyncError(error) || error.kind !== 'user') throw error;
+        logger.warn({ err: error, batchId: batch.id }, 'a scheduled batch could not start');
+        return undefined;
+      }
+    });
+    if (claim) claimed.push(claim);
   }
   return claimed;
 }

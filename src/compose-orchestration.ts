@@ -15,7 +15,7 @@ import { createPgBossQueue } from './engine/jobs/pg-boss-queue.ts';
 import { nextFireTimes, validateSchedule } from './engine/scheduler/schedule.ts';
 import type { Store } from './store/store.ts';
 import { createTaskTypeRegistry } from './tasks/task-registry.ts';
-import type { TaskType } from './tasks/task-type.ts';
+import type { TaskConnections, TaskType } from './tasks/task-type.ts';
 
 /** Engine knobs (tests, benchmarks); unset ones keep the engine's defaults. */
 export interface EngineTuning {
@@ -36,6 +36,8 @@ export function composeOrchestration(
     dataDir: string;
     logger: Logger;
     taskTypes: readonly TaskType[];
+    /** The connections tasks open by name. */
+    connections: TaskConnections;
     storeUrl?: string;
     engine?: EngineTuning;
     reports?: ReportSettings;
@@ -46,10 +48,11 @@ export function composeOrchestration(
   mkdirSync(workDir, { recursive: true });
   const nodeId = `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const tuning = options.engine ?? {};
+  const services = { workDir, connections: options.connections };
   const executor = createExecutor({
     db: store.db,
     taskTypes,
-    services: { workDir },
+    services,
     logger: options.logger,
     nodeId,
     ...(tuning.leaseMs !== undefined && { leaseMs: tuning.leaseMs }),
@@ -59,7 +62,7 @@ export function composeOrchestration(
     store.backend === 'pglite'
       ? createPgBossQueue({ backend: 'pglite', client: store.pglite! }, queueSettings)
       : createPgBossQueue({ backend: 'postgres', url: options.storeUrl! }, queueSettings);
-  const configurations = createConfigurationsService(store.db, taskTypes, { workDir });
+  const configurations = createConfigurationsService(store.db, taskTypes, services);
   const engine = createEngine({
     db: store.db,
     afterRun: (batchId) => configurations.afterRun(batchId),

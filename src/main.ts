@@ -11,6 +11,7 @@ import { createAuthService } from './domain/auth/auth.service.ts';
 import { createTokensService } from './domain/auth/tokens.service.ts';
 import { bootstrap, type BootstrapResult } from './domain/bootstrap.ts';
 import { createConnectionsService } from './domain/connections/connections.service.ts';
+import { createTaskConnections } from './domain/connections/task-connections.ts';
 import type { GeosyncContext } from './context.ts';
 import { createRolesService } from './domain/roles/roles.service.ts';
 import { LoginLimiter } from './domain/security/login-limiter.ts';
@@ -65,19 +66,28 @@ export async function createGeosync(
         const result = await store.db.executeQuery(CompiledQuery.raw(text, [...params]));
         return { rows: result.rows as Record<string, unknown>[] };
       },
+      withSession: async (fn) => {
+        await ctx.extensionsReady;
+        return store.db.connection().execute((connection) =>
+          fn({
+            query: async <R>(text: string, params: readonly unknown[] = []) => {
+              const result = await connection.executeQuery<R>(CompiledQuery.raw(text, [...params]));
+              return { rows: result.rows, rowCount: Number(result.numAffectedRows ?? result.rows.length) };
+            },
+          }),
+        );
+      },
     };
     const connectorTypes = createConnectorRegistry(builtinConnectorTypes);
     const users = createUsersService(store.db);
-    const connections = createConnectionsService({
-      db: store.db,
-      types: connectorTypes,
-      box,
-      deps: { dataDir, embeddedDatabase },
-    });
+    const connectionOptions = { db: store.db, types: connectorTypes, box, deps: { dataDir, embeddedDatabase } };
+    const connections = createConnectionsService(connectionOptions);
+    const taskConnections = createTaskConnections(connectionOptions);
     const orchestration = composeOrchestration(store, {
       dataDir,
       logger,
       taskTypes: options.taskTypes ?? builtinTaskTypes,
+      connections: taskConnections,
       storeUrl: config.store.url,
       engine: options.engine,
       reports: config.reports,
@@ -105,6 +115,7 @@ export async function createGeosync(
       isReady: () => store.ping(),
       close: async () => {
         if (engineStarted) await orchestration.engine.stop();
+        await taskConnections.close();
         await ctx.extensionsReady;
         await store.close();
       },

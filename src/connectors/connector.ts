@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 
 import type { ConnectionKind, ConnectionTestResult } from '../contracts/connections.dto.ts';
+import type { PgSession } from './database.ts';
 
 /**
  * A connector type: one kind of outside system geosync can reach (PostGIS, a local folder, S3,
@@ -35,6 +36,8 @@ export interface ConnectorDeps {
 
 export interface EmbeddedDatabase {
   query(sql: string, params?: readonly unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+  /** Runs `fn` on one connection of the store (for a transaction); no COPY streams there. */
+  withSession<T>(fn: (session: PgSession) => Promise<T>): Promise<T>;
 }
 
 export type TestResult = Omit<ConnectionTestResult, 'durationMs'>;

@@ -50,3 +50,18 @@ export function fileNotFound(path: string): UserError {
     details: [{ field: 'path', message: 'does not exist' }],
   });
 }
+
+/**
+ * A connection that holds several file services, such as an S3 connection with several buckets:
+ * each member is reached as `<connection>-<member>` (the Task Manager's `alias-bucket` naming).
+ */
+export interface FileServiceGroup {
+  readonly members: readonly string[];
+  /** Unknown member: UserError `file_service_not_found`. */
+  member(name: string): FileService;
+}
+
+export function isFileServiceGroup(connector: Connector): connector is Connector & FileServiceGroup {
+  const c = connector as Partial<FileServiceGroup>;
+  return Array.isArray(c.members) && typeof c.member === 'function';
+}

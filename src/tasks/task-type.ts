@@ -1,5 +1,8 @@
 import type { z } from 'zod';
 
+import type { DatabaseSource, PostgresDatabase } from '../connectors/database.ts';
+import type { FileService } from '../connectors/file-service.ts';
+
 /**
  * A task type: one kind of work a batch can do (copy a table, publish a layer...). Each lives in
  * its own folder under tasks/ and is listed in tasks/builtin.ts. Task types reach the outside
@@ -66,10 +69,30 @@ export interface TaskRunContext extends TaskActionContext {
   progress(done: number, total?: number, unit?: string): void;
   readonly runId: string;
   readonly taskName: string;
+  /**
+   * The attributes of the task's configuration, for parameters that embed `${name}` placeholders
+   * in a longer text (CreateComplexView's query); whole-value `${name}` parameters are already resolved.
+   */
+  readonly attributes: Readonly<Record<string, string>>;
 }
 
 /** What the engine hands task types; each later issue adds the capabilities its tasks need. */
 export interface TaskServices {
   /** Absolute folder where tasks may keep scratch files. */
   readonly workDir: string;
+  /** The connections tasks name in their parameters, opened (and cached) by geosync. */
+  readonly connections: TaskConnections;
+}
+
+/**
+ * Opens connections by name. Unknown names fail with UserError `connection_not_found`; a
+ * connection of the wrong kind or type with `wrong_connection_type`. Callers do not close what
+ * they get: geosync keeps it open for later tasks and closes it when the connection changes.
+ */
+export interface TaskConnections {
+  database(name: string): Promise<DatabaseSource>;
+  /** A PostgreSQL database (PostGIS or the embedded store): the only kind tasks write to. */
+  postgres(name: string): Promise<PostgresDatabase>;
+  /** A file service; `alias-bucket` names one bucket of a multi-bucket S3 connection `alias`. */
+  fileService(name: string): Promise<FileService>;
 }

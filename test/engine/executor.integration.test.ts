@@ -11,7 +11,7 @@ import { openStore, type Store } from '../../src/store/store.ts';
 import { createTaskTypeRegistry } from '../../src/tasks/task-registry.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
-import { journal, testTaskTypes } from '../tasks/test-task-types.ts';
+import { journal, testTaskTypes, noTaskConnections } from '../tasks/test-task-types.ts';
 import { createBatch, createConfiguration, createWorkspace, taskStatuses } from './fixture.ts';
 
 let database: TestDatabase;
@@ -29,7 +29,7 @@ before(async () => {
   executor = createExecutor({
     db: store.db,
     taskTypes: createTaskTypeRegistry(testTaskTypes),
-    services: { workDir: makeTempDir('gs-work-') },
+    services: { workDir: makeTempDir('gs-work-'), connections: noTaskConnections },
     logger: createLogger('silent'),
     nodeId: 'node-a',
     leaseMs: 2000,

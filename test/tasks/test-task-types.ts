@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 
 import { param } from '../../src/tasks/parameter.ts';
-import type { StagedObject, TaskType } from '../../src/tasks/task-type.ts';
+import type { StagedObject, TaskConnections, TaskType } from '../../src/tasks/task-type.ts';
 
 export const journal: string[] = [];
 
@@ -116,3 +116,10 @@ export const testTaskTypes: readonly TaskType[] = [
   createMarkerTask,
   useDatabaseTask,
 ];
+
+/** For engine tests whose task types open no connection: any attempt is a test bug, said plainly. */
+export const noTaskConnections: TaskConnections = {
+  database: (name) => Promise.reject(new Error(`test bug: this test opens no database (asked for '${name}')`)),
+  postgres: (name) => Promise.reject(new Error(`test bug: this test opens no database (asked for '${name}')`)),
+  fileService: (name) => Promise.reject(new Error(`test bug: this test opens no file service (asked for '${name}')`)),
+};

@@ -13,8 +13,19 @@ import { embeddedPostgisConnectorType as type } from './embedded-postgis.connect
 function asEmbedded(db: PGlite): EmbeddedDatabase {
   return {
     query: async (sql, params = []) => ({ rows: (await db.query(sql, [...params])).rows as Record<string, unknown>[] }),
+    withSession: (fn) =>
+      db.transaction((tx) =>
+        fn({
+          query: async <R>(sql: string, params: readonly unknown[] = []) => {
+            const result = await tx.query<R>(sql, [...params]);
+            return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+          },
+        }),
+      ),
   };
 }
+
+const notUsed = () => Promise.reject(new Error('withSession is not used by this test'));
 
 // The only test file loading PostGIS into PGlite: it takes about 10 s.
 let withPostgis: PGlite;
@@ -60,13 +71,13 @@ describe('embedded-postgis', () => {
   });
 
   test('a query that never answers is abandoned when the signal fires', async () => {
-    const hung: EmbeddedDatabase = { query: () => new Promise(() => undefined) };
+    const hung: EmbeddedDatabase = { query: () => new Promise(() => undefined), withSession: notUsed };
     const result = await type.create({}, { dataDir: '/x', embeddedDatabase: hung }).test(AbortSignal.timeout(100));
     assert.deepEqual([result.ok, result.message], [false, 'The connection test timed out']);
   });
 
   test('a failing store is an answer, not an exception', async () => {
-    const broken: EmbeddedDatabase = { query: () => Promise.reject(new Error('store closed')) };
+    const broken: EmbeddedDatabase = { query: () => Promise.reject(new Error('store closed')), withSession: notUsed };
     const result = await type.create({}, { dataDir: '/x', embeddedDatabase: broken }).test(AbortSignal.timeout(1000));
     assert.deepEqual([result.ok, result.message], [false, 'The embedded store did not answer: store closed']);
   });

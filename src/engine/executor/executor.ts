@@ -118,6 +118,7 @@ export function createExecutor(deps: ExecutorDeps) {
         runId,
         taskRunId: taskRun.id,
         taskName: taskRun.taskName,
+        attributes: taskRun.attributes,
         stagedInRun,
       });
       try {

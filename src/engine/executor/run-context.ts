@@ -35,6 +35,7 @@ interface RunContextOptions {
   runId: string;
   taskRunId: string;
   taskName: string;
+  attributes: Readonly<Record<string, string>>;
   /** Objects staged by earlier tasks of this run, by `kind:name`; this task's are added. */
   stagedInRun: Map<string, StagedObject>;
 }
@@ -47,6 +48,7 @@ export function runContext(options: RunContextOptions): TaskRunContext {
     ...actionContext(options.signal, options.services, options.log, options.taskRunId),
     runId: options.runId,
     taskName: options.taskName,
+    attributes: options.attributes,
     async stage(object) {
       const recorded = await options.ledger.record(options.taskRunId, ++seq, object);
       options.stagedInRun.set(`${object.kind}:${object.name}`, recorded);

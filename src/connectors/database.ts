@@ -128,7 +128,12 @@ export function isDatabaseSource(connector: Connector): connector is Connector &
 }
 
 export function isPostgresDatabase(connector: Connector): connector is Connector & PostgresDatabase {
-  return isDatabaseSource(connector) && connector.dialect === 'postgresql' && 'withSession' in connector;
+  return isDatabaseSource(connector) && isPostgresSource(connector);
+}
+
+/** A source that is also a PostgreSQL database (its rows can leave by COPY). */
+export function isPostgresSource(source: DatabaseSource): source is PostgresDatabase {
+  return source.dialect === 'postgresql' && typeof (source as Partial<PostgresDatabase>).withSession === 'function';
 }
 
 /** The one error every database raises for a missing table or view. */

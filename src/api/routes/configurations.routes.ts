@@ -115,7 +115,13 @@ export function configurationsRoutes(root: FastifyInstance, ctx: GeosyncContext)
       const configuration = await ctx.configurations.get(request.principal!, request.params.id);
       const attribute = configuration.attributes.find((a) => a.name === request.params.name);
       if (!attribute) throw notFound('Attribute', request.params.name);
-      return { values: await allowedValues(attribute.kinds as ParameterKind[], request.principal!, ctx) };
+      // A table list needs the database chosen in the attribute it depends on.
+      const database = attribute.dependsOn
+        .map((name) => configuration.attributes.find((a) => a.name === name)?.value)
+        .find((value) => typeof value === 'string' && value !== '');
+      return {
+        values: await allowedValues(attribute.kinds as ParameterKind[], request.principal!, ctx, database ?? undefined),
+      };
     },
   );
   app.post(

@@ -1,4 +1,6 @@
+import { isDatabaseSource } from '../../connectors/database.ts';
 import type { ConnectionKind } from '../../contracts/connections.dto.ts';
+import { UserError } from '../../errors/errors.ts';
 import type { ParameterKind } from '../../tasks/parameter.ts';
 import type { ConnectionsService } from '../connections/connections.service.ts';
 import type { Principal } from '../security/principal.ts';
@@ -11,15 +13,37 @@ const CONNECTION_KINDS: Partial<Record<ParameterKind, ConnectionKind>> = {
   'map-server': 'map_server',
 };
 
+/** How long listing the tables of a database may take before the editor falls back to free text. */
+const LIST_TABLES_TIMEOUT_MS = 10_000;
+
+/** The tables and views of a database the caller may use, for a `table` attribute. */
+async function tablesOf(principal: Principal, connections: ConnectionsService, database: string): Promise<string[]> {
+  const connection = await connections.resolve(principal, database, 'database');
+  const { connector } = await connections.open(principal, connection.id);
+  try {
+    if (!isDatabaseSource(connector)) {
+      throw new UserError(
+        'wrong_connection_type',
+        `Database '${database}' (${connection.type}) cannot list its tables`,
+      );
+    }
+    return await connector.listTables(AbortSignal.timeout(LIST_TABLES_TIMEOUT_MS));
+  } finally {
+    await connector.close().catch(() => undefined);
+  }
+}
+
 /**
  * The values an attribute may take, for the editor's drop-down: the intersection over the kinds
- * of the parameters reading it. `null` = free text (no list is known for some kind).
- * Tables, files and layers come with the connector capabilities of their issues.
+ * of the parameters reading it. `null` = free text (no list is known for some kind, or a table
+ * list whose database is not chosen yet). `database`: the value of the database the attribute's
+ * parameters depend on, for tables. Files and layers come with the capabilities of their issues.
  */
 export async function allowedValues(
   kinds: readonly ParameterKind[],
   principal: Principal,
   services: { connections: ConnectionsService; workspaces: WorkspacesService },
+  database?: string,
 ): Promise<string[] | null> {
   let result: string[] | null = null;
   for (const kind of kinds) {
@@ -31,6 +55,8 @@ export async function allowedValues(
     } else if (kind === 'workspace') {
       const page = await services.workspaces.list(principal, { limit: 500, offset: 0 });
       values = page.items.filter((w) => w.myLevel !== 'read').map((w) => w.name);
+    } else if (kind === 'table' && database) {
+      values = await tablesOf(principal, services.connections, database);
     } else if (kind === 'boolean') {
       values = ['true', 'false'];
     }

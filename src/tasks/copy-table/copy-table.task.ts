@@ -1,0 +1,169 @@
+import { z } from 'zod';
+
+import type { DatabaseSource, PostgresDatabase, TableDescription } from '../../connectors/database.ts';
+import { isPostgresSource } from '../../connectors/database.ts';
+import { isGeosyncError, UserError } from '../../errors/errors.ts';
+import {
+  parseQualifiedName,
+  type QualifiedName,
+  quoteQualified,
+  tableNameCandidates,
+} from '../../lib/sql-identifiers.ts';
+import { param } from '../parameter.ts';
+import { dropStaged, type StagedRelation, stagedKey, swapIn, tempName } from '../sql/staging.ts';
+import type { StagedObject, TaskRunContext, TaskType } from '../task-type.ts';
+import { copyRows } from './copy-rows.ts';
+import { planTarget } from './target-ddl.ts';
+
+const parameters = z.strictObject({
+  'source-database': param.database('Database to copy from'),
+  'table-name': param.table('source-database', 'Table or view to copy'),
+  'target-database': param.database('PostgreSQL database to copy into'),
+  'target-table-name': param.table('target-database', 'Name in the target (default: the same name)').optional(),
+});
+type Parameters = z.infer<typeof parameters>;
+
+/** Where the rows come from: the table itself, or the staged copy an earlier task of the run is making. */
+interface ResolvedSource {
+  description: TableDescription;
+  /** The name the source connector reads (PostgreSQL: quoted, so it means exactly one table). */
+  readName: string;
+  qualified?: QualifiedName;
+  /** The source's own table name, to re-prefix index names. */
+  tableName: string;
+}
+
+async function resolveSource(source: DatabaseSource, params: Parameters, ctx: TaskRunContext): Promise<ResolvedSource> {
+  const name = params['table-name'];
+  if (!isPostgresSource(source)) {
+    const description = await source.describeTable(name, ctx.signal);
+    return { description, readName: name, tableName: name };
+  }
+  let firstError: unknown;
+  for (const candidate of tableNameCandidates(name, source.schema)) {
+    const staged = ctx.findStaged('table', stagedKey(params['source-database'], candidate));
+    const qualified = staged ? { schema: candidate.schema, name: (staged.data as StagedRelation).temp } : candidate;
+    try {
+      const readName = quoteQualified(qualified);
+      const description = await source.describeTable(readName, ctx.signal);
+      return { description, readName, qualified, tableName: candidate.name };
+    } catch (error) {
+      if (!isGeosyncError(error) || error.code !== 'table_not_found') throw error;
+      firstError ??= error;
+    }
+  }
+  throw firstError instanceof UserError
+    ? new UserError(
+        'table_not_found',
+        `Table or view '${name}' does not exist in database ${params['source-database']}`,
+        {
+          status: 404,
+        },
+      )
+    : firstError;
+}
+
+async function ensureSchema(target: PostgresDatabase, schema: string, ctx: TaskRunContext): Promise<void> {
+  const { rows } = await target.withSession(
+    (s) => s.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]),
+    ctx.signal,
+  );
+  if (rows.length === 0) {
+    throw new UserError('schema_not_found', `Schema '${schema}' does not exist in the target database`, {
+      status: 404,
+    });
+  }
+}
+
+function describeOutcome(rows: number, bytes: number, seconds: number, method: string): string {
+  const mb = (bytes / 1e6).toFixed(1);
+  const rate = seconds > 0 ? Math.round(rows / seconds).toLocaleString('en') : String(rows);
+  return `copied ${rows.toLocaleString('en')} rows (${mb} MB) by ${method} in ${seconds.toFixed(1)} s (${rate} rows/s)`;
+}
+
+/**
+ * CopyTable (Task Manager): copies a table or view into a PostgreSQL database as a staged
+ * `_temp_` table with the same column types, keys, indexes and comments; commit swaps it in.
+ */
+export const copyTableTask: TaskType<Parameters> = {
+  type: 'CopyTable',
+  title: 'Copy table',
+  description:
+    'Copies a table or view from a database (PostGIS, MySQL/MariaDB, GeoPackage) into a PostGIS database, with its column types, primary key, indexes and comments; the copy replaces the target on commit.',
+  parameters,
+  capability: 'transactional',
+  supportsCleanup: true,
+
+  async run(params, ctx) {
+    const started = performance.now();
+    const source = await ctx.services.connections.database(params['source-database']);
+    const target = await ctx.services.connections.postgres(params['target-database']);
+    const resolved = await resolveSource(source, params, ctx);
+    // The default target is the source's own table name (never re-read as `schema.table`).
+    const targetName = params['target-table-name'];
+    const finalName = targetName
+      ? parseQualifiedName(targetName, target.schema)
+      : { schema: target.schema, name: resolved.tableName };
+    await ensureSchema(target, finalName.schema, ctx);
+    const temp = tempName(finalName.name);
+    const plan = planTarget(resolved.description, resolved.tableName, { ...finalName, temp });
+    const staged: StagedRelation = {
+      database: params['target-database'],
+      schema: finalName.schema,
+      temp,
+      final: finalName.name,
+      kind: 'table',
+      renames: plan.renames,
+    };
+    await ctx.stage({ kind: 'table', name: stagedKey(params['target-database'], finalName), data: staged });
+    const table = { schema: finalName.schema, name: temp };
+    await target.withSession((s) => s.query(plan.create), ctx.signal);
+    ctx.log('info', `created ${quoteQualified(table)} with ${plan.columns.length} columns`);
+    const estimated = resolved.description.estimatedRows;
+    const result = await copyRows({
+      source,
+      sourceName: resolved.readName,
+      sourceQualified: resolved.qualified,
+      columns: plan.columns,
+      target,
+      table,
+      signal: ctx.signal,
+      progress: (rows, bytes) =>
+        rows > 0 ? ctx.progress(rows, estimated, 'rows') : ctx.progress(bytes, undefined, 'bytes'),
+    });
+    ctx.progress(result.rows, result.rows, 'rows');
+    const loaded = performance.now();
+    await target.withSession(async (s) => {
+      for (const statement of plan.afterLoad) await s.query(statement);
+    }, ctx.signal);
+    const indexSeconds = (performance.now() - loaded) / 1000;
+    ctx.log('info', `keys, indexes, comments and ANALYZE took ${indexSeconds.toFixed(1)} s`);
+    return { message: describeOutcome(result.rows, result.bytes, (loaded - started) / 1000, result.method) };
+  },
+
+  async commitStaged(object: StagedObject, ctx) {
+    const staged = object.data as StagedRelation;
+    const target = await ctx.services.connections.postgres(staged.database);
+    const outcome = await target.withSession((s) => swapIn(s, staged), ctx.signal);
+    ctx.log(
+      'info',
+      outcome === 'swapped' ? `${staged.schema}.${staged.final} replaced` : `${staged.final} was already in place`,
+    );
+  },
+
+  async rollbackStaged(object: StagedObject, ctx) {
+    const staged = object.data as StagedRelation;
+    const target = await ctx.services.connections.postgres(staged.database);
+    await target.withSession((s) => dropStaged(s, staged), ctx.signal);
+  },
+
+  async cleanup(params, ctx) {
+    const target = await ctx.services.connections.postgres(params['target-database']);
+    const targetName = params['target-table-name'];
+    const name = targetName
+      ? parseQualifiedName(targetName, target.schema)
+      : { schema: target.schema, name: parseQualifiedName(params['table-name'], target.schema).name };
+    // No CASCADE: views someone built on the table are theirs; removing the table then fails and says why.
+    await target.withSession((s) => s.query(`DROP TABLE IF EXISTS ${quoteQualified(name)}`), ctx.signal);
+  },
+};

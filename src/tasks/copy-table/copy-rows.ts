@@ -14,8 +14,9 @@ export interface CopyRowsOptions {
   sourceQualified?: QualifiedName;
   columns: readonly ColumnDescription[];
   target: PostgresDatabase;
-  /** The staged table. */
+  /** The staged table, and the statement creating it: run in the load's own transaction. */
   table: QualifiedName;
+  create: string;
   signal: AbortSignal;
   progress(rows: number, bytes: number): void;
 }
@@ -48,6 +49,24 @@ function sourceSelectList(columns: readonly ColumnDescription[]): string {
     .join(', ');
 }
 
+/**
+ * Creates the staged table and loads it in one transaction: COPY ... FREEZE is then allowed
+ * (rows are written frozen, so neither the index builds nor the first readers rewrite them),
+ * and a failed load leaves no table behind.
+ */
+async function inLoadTransaction<T>(session: PgSession, create: string, load: () => Promise<T>): Promise<T> {
+  await session.query('BEGIN');
+  try {
+    await session.query(create);
+    const result = await load();
+    await session.query('COMMIT');
+    return result;
+  } catch (error) {
+    await session.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}
+
 function byteMeter(onBytes: (bytes: number) => void): Transform {
   let bytes = 0;
   return new Transform({
@@ -64,24 +83,26 @@ async function binaryCopy(options: CopyRowsOptions, source: PostgresDatabase): P
   const { columns, signal } = options;
   const list = columns.map((c) => quoteIdent(c.name)).join(', ');
   const query = `COPY (SELECT ${sourceSelectList(columns)} FROM ${quoteQualified(options.sourceQualified!)}) TO STDOUT (FORMAT binary)`;
-  const into = `COPY ${quoteQualified(options.table)} (${list}) FROM STDIN (FORMAT binary)`;
+  const into = `COPY ${quoteQualified(options.table)} (${list}) FROM STDIN (FORMAT binary, FREEZE)`;
   return source.withSession(async (from) => {
     if (!from.copyOut) return undefined;
     return options.target.withSession(async (to) => {
       if (!to.copyIn) return undefined;
-      let bytes = 0;
-      const sink = to.copyIn(into);
-      await pipeline(
-        from.copyOut!(query),
-        byteMeter((b) => {
-          bytes = b;
-          options.progress(0, b);
-        }),
-        sink,
-        { signal },
-      );
-      const rows = Number((sink as { rowCount?: number }).rowCount ?? 0);
-      return { rows, bytes, method: 'binary COPY' as const };
+      return inLoadTransaction(to, options.create, async () => {
+        let bytes = 0;
+        const sink = to.copyIn(into);
+        await pipeline(
+          from.copyOut!(query),
+          byteMeter((b) => {
+            bytes = b;
+            options.progress(0, b);
+          }),
+          sink,
+          { signal },
+        );
+        const rows = Number((sink as { rowCount?: number }).rowCount ?? 0);
+        return { rows, bytes, method: 'binary COPY' as const };
+      });
     }, signal);
   }, signal);
 }
@@ -102,9 +123,8 @@ async function textCopy(options: CopyRowsOptions, to: PgSession): Promise<CopyRe
       yield line;
     }
   }
-  await pipeline(Readable.from(lines()), to.copyIn!(`COPY ${quoteQualified(options.table)} (${list}) FROM STDIN`), {
-    signal,
-  });
+  const into = `COPY ${quoteQualified(options.table)} (${list}) FROM STDIN (FREEZE)`;
+  await inLoadTransaction(to, options.create, () => pipeline(Readable.from(lines()), to.copyIn!(into), { signal }));
   return { rows, bytes, method: 'text COPY' };
 }
 

@@ -75,6 +75,35 @@ async function ensureSchema(target: PostgresDatabase, schema: string, ctx: TaskR
   }
 }
 
+/** Index builds at once on this many connections: the server builds each on its own core. */
+const INDEX_BUILDERS = 2;
+/** Per index build; PostgreSQL's default (64 MB) makes large GiST and B-tree builds spill to disk. */
+const INDEX_MEMORY = '256MB';
+
+async function buildIndexes(
+  target: PostgresDatabase,
+  statements: readonly string[],
+  signal: AbortSignal,
+): Promise<void> {
+  const queue = [...statements];
+  const builder = () =>
+    target.withSession(async (s) => {
+      for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+        await s.query('BEGIN');
+        try {
+          await s.query(`SET LOCAL maintenance_work_mem = '${INDEX_MEMORY}'`);
+          await s.query(next);
+          await s.query('COMMIT');
+        } catch (error) {
+          queue.length = 0; // the other builder stops after its current index
+          await s.query('ROLLBACK').catch(() => undefined);
+          throw error;
+        }
+      }
+    }, signal);
+  await Promise.all(Array.from({ length: Math.min(INDEX_BUILDERS, statements.length) }, builder));
+}
+
 function describeOutcome(rows: number, bytes: number, seconds: number, method: string): string {
   const mb = (bytes / 1e6).toFixed(1);
   const rate = seconds > 0 ? Math.round(rows / seconds).toLocaleString('en') : String(rows);
@@ -116,9 +145,6 @@ export const copyTableTask: TaskType<Parameters> = {
       renames: plan.renames,
     };
     await ctx.stage({ kind: 'table', name: stagedKey(params['target-database'], finalName), data: staged });
-    const table = { schema: finalName.schema, name: temp };
-    await target.withSession((s) => s.query(plan.create), ctx.signal);
-    ctx.log('info', `created ${quoteQualified(table)} with ${plan.columns.length} columns`);
     const estimated = resolved.description.estimatedRows;
     const result = await copyRows({
       source,
@@ -126,15 +152,17 @@ export const copyTableTask: TaskType<Parameters> = {
       sourceQualified: resolved.qualified,
       columns: plan.columns,
       target,
-      table,
+      table: { schema: finalName.schema, name: temp },
+      create: plan.create,
       signal: ctx.signal,
       progress: (rows, bytes) =>
         rows > 0 ? ctx.progress(rows, estimated, 'rows') : ctx.progress(bytes, undefined, 'bytes'),
     });
     ctx.progress(result.rows, result.rows, 'rows');
     const loaded = performance.now();
+    await buildIndexes(target, plan.indexes, ctx.signal);
     await target.withSession(async (s) => {
-      for (const statement of plan.afterLoad) await s.query(statement);
+      for (const statement of plan.finish) await s.query(statement);
     }, ctx.signal);
     const indexSeconds = (performance.now() - loaded) / 1000;
     ctx.log('info', `keys, indexes, comments and ANALYZE took ${indexSeconds.toFixed(1)} s`);

@@ -9,8 +9,13 @@ export const GENERATED_ID = 'generated_id';
 export interface TargetPlan {
   /** `CREATE TABLE`: columns, types, NOT NULL, defaults (no keys or indexes: those are faster after the load). */
   create: string;
-  /** Primary key, indexes, comments, then ANALYZE. */
-  afterLoad: string[];
+  /**
+   * Index builds after the load (the primary key's unique index first). They take only SHARE
+   * locks, so several may run at once on separate connections.
+   */
+  indexes: string[];
+  /** Then, in order: the primary key over its index, comments, ANALYZE. */
+  finish: string[];
   /** The columns rows are copied into, in source order (`generated_id` fills itself). */
   columns: ColumnDescription[];
   /** Index and constraint names to take on commit. */
@@ -68,16 +73,20 @@ export function planTarget(
       primaryKey = [GENERATED_ID];
     }
   }
-  const afterLoad: string[] = [];
+  const indexes: string[] = [];
+  const finish: string[] = [];
+  // ADD PRIMARY KEY would build its index under an exclusive lock, alone; a unique index built
+  // beside the others and then promoted costs the same and runs in parallel with them.
   const pkTemp = `${tempPrefix}_pkey`;
-  afterLoad.push(
-    `ALTER TABLE ${table} ADD CONSTRAINT ${quoteIdent(pkTemp)} PRIMARY KEY (${primaryKey.map(quoteIdent).join(', ')})`,
+  indexes.push(`CREATE UNIQUE INDEX ${quoteIdent(pkTemp)} ON ${table} (${primaryKey.map(quoteIdent).join(', ')})`);
+  finish.push(
+    `ALTER TABLE ${table} ADD CONSTRAINT ${quoteIdent(pkTemp)} PRIMARY KEY USING INDEX ${quoteIdent(pkTemp)}`,
   );
   renames.push({ from: pkTemp, to: truncateIdentifier(`${target.name}_pkey`), what: 'index' });
 
   source.indexes.forEach((index, i) => {
     const temp = `${tempPrefix}_i${i}`;
-    afterLoad.push(indexStatement(index, temp, table));
+    indexes.push(indexStatement(index, temp, table));
     renames.push({ from: temp, to: finalIndexName(index, sourceTable, target.name), what: 'index' });
   });
   const indexed = new Set(source.indexes.filter((i) => i.method === 'gist').map((i) => i.columns[0]));
@@ -85,16 +94,16 @@ export function planTarget(
     .filter((c) => isSpatial(c) && !indexed.has(c.name))
     .forEach((column, i) => {
       const temp = `${tempPrefix}_g${i}`;
-      afterLoad.push(`CREATE INDEX ${quoteIdent(temp)} ON ${table} USING gist (${quoteIdent(column.name)})`);
+      indexes.push(`CREATE INDEX ${quoteIdent(temp)} ON ${table} USING gist (${quoteIdent(column.name)})`);
       renames.push({ from: temp, to: truncateIdentifier(`${target.name}_${column.name}_gist`), what: 'index' });
     });
 
-  if (source.comment) afterLoad.push(`COMMENT ON TABLE ${table} IS ${quoteLiteral(source.comment)}`);
+  if (source.comment) finish.push(`COMMENT ON TABLE ${table} IS ${quoteLiteral(source.comment)}`);
   for (const column of columns) {
     if (column.comment) {
-      afterLoad.push(`COMMENT ON COLUMN ${table}.${quoteIdent(column.name)} IS ${quoteLiteral(column.comment)}`);
+      finish.push(`COMMENT ON COLUMN ${table}.${quoteIdent(column.name)} IS ${quoteLiteral(column.comment)}`);
     }
   }
-  afterLoad.push(`ANALYZE ${table}`);
-  return { create: `CREATE TABLE ${table} (${definitions.join(', ')})`, afterLoad, columns, renames };
+  finish.push(`ANALYZE ${table}`);
+  return { create: `CREATE TABLE ${table} (${definitions.join(', ')})`, indexes, finish, columns, renames };
 }

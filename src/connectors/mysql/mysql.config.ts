@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+import { rawGeometryTableSchema } from '../database.ts';
+
 /** Settings of a MySQL or MariaDB database (a source of data; geosync does not publish from it). */
 export const mysqlConfigSchema = z.strictObject({
   host: z.string().min(1).max(255).describe('Server name or IP address.'),
@@ -9,6 +11,14 @@ export const mysqlConfigSchema = z.strictObject({
   user: z.string().min(1).max(80).describe('User to log in as.'),
   password: z.string().max(1000).optional().describe('Password of the user.'),
   ssl: z.boolean().default(false).describe('Encrypt the connection with TLS (and check the certificate).'),
+  connectTimeoutSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(300)
+    .default(10)
+    .describe('Give up connecting after this many seconds.'),
+  rawGeometryTable: rawGeometryTableSchema.optional(),
 });
 
 export type MysqlConfig = z.infer<typeof mysqlConfigSchema>;

@@ -1,17 +1,18 @@
 import path from 'node:path';
 
-import { CompiledQuery, sql } from 'kysely';
+import { sql } from 'kysely';
 import type { Logger } from 'pino';
 
 import type { AppConfig } from './config/config.schema.ts';
 import { builtinConnections, builtinConnectorTypes } from './connectors/builtin.ts';
 import { createConnectorRegistry } from './connectors/connector-registry.ts';
-import type { EmbeddedDatabase } from './connectors/connector.ts';
 import { createAuthService } from './domain/auth/auth.service.ts';
 import { createTokensService } from './domain/auth/tokens.service.ts';
 import { bootstrap, type BootstrapResult } from './domain/bootstrap.ts';
 import { createConnectionsService } from './domain/connections/connections.service.ts';
 import { createTaskConnections } from './domain/connections/task-connections.ts';
+import { embeddedDatabase } from './embedded-database.ts';
+import { createFilesService } from './domain/files/files.service.ts';
 import type { GeosyncContext } from './context.ts';
 import { createRolesService } from './domain/roles/roles.service.ts';
 import { LoginLimiter } from './domain/security/login-limiter.ts';
@@ -60,27 +61,15 @@ export async function createGeosync(
     const { key, created } = loadOrCreateSecretKey(dataDir, config.secrets.key);
     if (created) logger.warn({ file: path.join(dataDir, 'secret.key') }, 'generated the secret key: back it up');
     const box = createSecretBox(key);
-    const embeddedDatabase: EmbeddedDatabase = {
-      query: async (text, params = []) => {
-        await ctx.extensionsReady; // tasks on `local` expect PostGIS, even on a first start
-        const result = await store.db.executeQuery(CompiledQuery.raw(text, [...params]));
-        return { rows: result.rows as Record<string, unknown>[] };
-      },
-      withSession: async (fn) => {
-        await ctx.extensionsReady;
-        return store.db.connection().execute((connection) =>
-          fn({
-            query: async <R>(text: string, params: readonly unknown[] = []) => {
-              const result = await connection.executeQuery<R>(CompiledQuery.raw(text, [...params]));
-              return { rows: result.rows, rowCount: Number(result.numAffectedRows ?? result.rows.length) };
-            },
-          }),
-        );
-      },
-    };
+    const embedded = embeddedDatabase(store, () => ctx.extensionsReady);
     const connectorTypes = createConnectorRegistry(builtinConnectorTypes);
     const users = createUsersService(store.db);
-    const connectionOptions = { db: store.db, types: connectorTypes, box, deps: { dataDir, embeddedDatabase } };
+    const connectionOptions = {
+      db: store.db,
+      types: connectorTypes,
+      box,
+      deps: { dataDir, embeddedDatabase: embedded },
+    };
     const connections = createConnectionsService(connectionOptions);
     const taskConnections = createTaskConnections(connectionOptions);
     const orchestration = composeOrchestration(store, {
@@ -105,6 +94,7 @@ export async function createGeosync(
       tokens: createTokensService(store.db),
       workspaces: createWorkspacesService(store.db),
       connections,
+      files: createFilesService({ connections, dataDir, ...config.files }),
       connectorTypes,
       ...orchestration,
       startEngine: async () => {

@@ -1,9 +1,13 @@
 import { UnexpectedError } from '../../errors/errors.ts';
 import { abortable } from '../../lib/abortable.ts';
 import type { Connector, ConnectorType, EmbeddedDatabase, TestResult } from '../connector.ts';
+import type { PgSession, PostgresDatabase, SourceValue, TableDescription } from '../database.ts';
+import { type CatalogScope, describeTable, listTables } from '../postgis/pg-catalog.ts';
+import { readRowsInPages } from '../postgis/pg-rows.ts';
 import { postgisVersionOf } from '../postgis/postgis-check.ts';
 import { abortedResult, errorMessage } from '../test-results.ts';
 import { type EmbeddedPostgisConfig, embeddedPostgisConfigSchema } from './embedded-postgis.config.ts';
+import { storeSchemaPrefix, storeTables } from './store-tables.ts';
 
 /** True for "function postgis_full_version() does not exist", from PGlite or PostgreSQL. */
 function isMissingPostgis(error: unknown): boolean {
@@ -35,9 +39,36 @@ async function probe(db: EmbeddedDatabase): Promise<TestResult> {
   };
 }
 
-/** The built-in `local` database: geosync's own store, shared, so close() leaves it open. */
-class EmbeddedPostgisConnector implements Connector {
+/**
+ * The built-in `local` database: geosync's own store, shared, so close() leaves it open. Its
+ * tables live in `public` next to geosync's own, which listTables hides.
+ */
+class EmbeddedPostgisConnector implements Connector, PostgresDatabase {
+  readonly dialect = 'postgresql';
+  readonly schema = 'public';
+  private readonly scope: CatalogScope = {
+    schema: this.schema,
+    hidden: { schema: this.schema, tables: storeTables(), schemaPrefix: storeSchemaPrefix },
+  };
+
   constructor(private readonly db: EmbeddedDatabase) {}
+
+  /** A statement on the store cannot be cancelled: aborting stops waiting (lib/abortable.ts). */
+  withSession<T>(fn: (session: PgSession) => Promise<T>, signal: AbortSignal): Promise<T> {
+    return abortable(this.db.withSession(fn), signal);
+  }
+
+  listTables(signal: AbortSignal): Promise<string[]> {
+    return this.withSession((session) => listTables(session, this.scope), signal);
+  }
+
+  describeTable(name: string, signal: AbortSignal): Promise<TableDescription> {
+    return this.withSession((session) => describeTable(session, name, this.scope), signal);
+  }
+
+  readRows(name: string, columns: readonly string[], signal: AbortSignal): AsyncIterable<SourceValue[]> {
+    return readRowsInPages((fn, s) => this.withSession(fn, s), name, columns, this.scope, signal);
+  }
 
   async test(signal: AbortSignal): Promise<TestResult> {
     if (signal.aborted) return abortedResult(signal);

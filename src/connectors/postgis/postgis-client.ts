@@ -83,3 +83,22 @@ export async function connectClient(
     return { client: await connectOnce(config, false, signal), ssl: false };
   }
 }
+
+/**
+ * A pool for data work on a PostGIS connection. With sslMode `prefer`, one connection is opened
+ * first to learn whether the server speaks TLS, so every pooled connection does the same.
+ */
+export async function createPool(
+  config: PostgisConfig,
+  options: { max?: number; signal?: AbortSignal } = {},
+): Promise<pg.Pool> {
+  const { client, ssl } = await connectClient(config, options.signal ?? new AbortController().signal);
+  await client.end().catch(() => undefined);
+  const pool = new pg.Pool({ ...pgClientConfig(config, ssl), max: options.max ?? 10 });
+  // An idle pooled connection dropped by the server must not crash the process; the next
+  // checkout reconnects.
+  pool.on('error', () => undefined);
+  // A checked-out client whose socket an abort destroyed reports it as an 'error' event too.
+  pool.on('connect', (client) => client.on('error', () => undefined));
+  return pool;
+}

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+import { rawGeometryTableSchema } from '../database.ts';
+
 /**
  * How the connection is encrypted, named as libpq's `sslmode` so administrators recognise it:
  * `prefer` tries TLS and falls back to plain, `require` insists on TLS without checking the
@@ -39,6 +41,7 @@ export const postgisConfigSchema = z
       .max(63)
       .default('geosync')
       .describe('Shown in pg_stat_activity, so administrators see who is connected.'),
+    rawGeometryTable: rawGeometryTableSchema.optional(),
   })
   .superRefine((config, ctx) => {
     // A certificate that is never checked would give a false sense of security.

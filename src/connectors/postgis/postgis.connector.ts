@@ -1,36 +1,59 @@
-import pg from 'pg';
+import type pg from 'pg';
 
 import type { Connector, ConnectorType, TestResult } from '../connector.ts';
+import type { PgSession, PostgresDatabase, SourceValue, TableDescription } from '../database.ts';
 import { abortedResult } from '../test-results.ts';
+import { type CatalogScope, describeRelation, listTables, resolveTable } from './pg-catalog.ts';
+import { readRowsWithCursor } from './pg-rows.ts';
 import { checkPostgis, describePgError } from './postgis-check.ts';
-import { connectClient, destroyClient, pgClientConfig } from './postgis-client.ts';
+import { connectClient, destroyClient } from './postgis-client.ts';
+import { PostgisSessions } from './postgis-sessions.ts';
 import { type PostgisConfig, postgisConfigSchema } from './postgis.config.ts';
+import { withRawGeometry } from './raw-geometry.ts';
+
+export { createPool } from './postgis-client.ts';
 
 const endQuietly = (client: pg.Client): Promise<void> => client.end().catch(() => undefined);
 
 /**
- * A pool for data work on a PostGIS connection. With sslMode `prefer`, one connection is opened
- * first to learn whether the server speaks TLS, so every pooled connection does the same.
+ * One PostGIS connection: test() opens a client of its own; the data capabilities share a pool
+ * opened on first use and ended by close().
  */
-export async function createPool(
-  config: PostgisConfig,
-  options: { max?: number; signal?: AbortSignal } = {},
-): Promise<pg.Pool> {
-  const { client, ssl } = await connectClient(config, options.signal ?? new AbortController().signal);
-  await endQuietly(client);
-  const pool = new pg.Pool({ ...pgClientConfig(config, ssl), max: options.max ?? 10 });
-  // An idle pooled connection dropped by the server must not crash the process; the next
-  // checkout reconnects.
-  pool.on('error', () => undefined);
-  return pool;
-}
-
-/** One PostGIS connection; it opens a client per test() and keeps nothing open in between. */
-class PostgisConnector implements Connector {
+class PostgisConnector implements Connector, PostgresDatabase {
+  readonly dialect = 'postgresql';
+  readonly schema: string;
+  private readonly scope: CatalogScope;
   /** Aborted by close(), so a test() still running lets go of its socket. */
   private readonly closing = new AbortController();
+  private readonly sessions: PostgisSessions;
 
-  constructor(private readonly config: PostgisConfig) {}
+  constructor(private readonly config: PostgisConfig) {
+    this.schema = config.schema;
+    this.scope = { schema: config.schema };
+    this.sessions = new PostgisSessions(config);
+  }
+
+  withSession<T>(fn: (session: PgSession) => Promise<T>, signal: AbortSignal): Promise<T> {
+    return this.sessions.run(fn, signal);
+  }
+
+  listTables(signal: AbortSignal): Promise<string[]> {
+    return this.withSession((session) => listTables(session, this.scope), signal);
+  }
+
+  describeTable(name: string, signal: AbortSignal): Promise<TableDescription> {
+    return this.withSession(async (session) => {
+      const table = await resolveTable(session, name, this.scope);
+      const description = await describeRelation(session, table, this.schema);
+      const raw = this.config.rawGeometryTable;
+      if (!raw) return description;
+      return withRawGeometry(session, raw, description, `${table.schema}.${table.name}`, this.schema);
+    }, signal);
+  }
+
+  readRows(name: string, columns: readonly string[], signal: AbortSignal): AsyncIterable<SourceValue[]> {
+    return readRowsWithCursor((fn, s) => this.withSession(fn, s), name, columns, this.scope, signal);
+  }
 
   async test(outer: AbortSignal): Promise<TestResult> {
     const signal = AbortSignal.any([outer, this.closing.signal]);
@@ -52,7 +75,7 @@ class PostgisConnector implements Connector {
 
   close(): Promise<void> {
     this.closing.abort();
-    return Promise.resolve();
+    return this.sessions.close();
   }
 }
 

@@ -85,14 +85,16 @@ async function binaryCopy(options: CopyRowsOptions, source: PostgresDatabase): P
   const query = `COPY (SELECT ${sourceSelectList(columns)} FROM ${quoteQualified(options.sourceQualified!)}) TO STDOUT (FORMAT binary)`;
   const into = `COPY ${quoteQualified(options.table)} (${list}) FROM STDIN (FORMAT binary, FREEZE)`;
   return source.withSession(async (from) => {
-    if (!from.copyOut) return undefined;
+    const copyOut = from.copyOut?.bind(from);
+    if (!copyOut) return undefined;
     return options.target.withSession(async (to) => {
-      if (!to.copyIn) return undefined;
+      const copyIn = to.copyIn?.bind(to);
+      if (!copyIn) return undefined;
       return inLoadTransaction(to, options.create, async () => {
         let bytes = 0;
-        const sink = to.copyIn(into);
+        const sink = copyIn(into);
         await pipeline(
-          from.copyOut!(query),
+          copyOut(query),
           byteMeter((b) => {
             bytes = b;
             options.progress(0, b);

@@ -14,6 +14,7 @@ import type { ConfigurationsService } from './domain/configurations/configuratio
 import type { RunsService } from './domain/runs/runs.service.ts';
 import type { TokensService } from './domain/auth/tokens.service.ts';
 import type { ConnectionsService } from './domain/connections/connections.service.ts';
+import type { FilesService } from './domain/files/files.service.ts';
 import type { RolesService } from './domain/roles/roles.service.ts';
 import type { UsersService } from './domain/users/users.service.ts';
 import type { WorkspacesService } from './domain/workspaces/workspaces.service.ts';
@@ -30,6 +31,8 @@ export interface GeosyncContext {
   tokens: TokensService;
   workspaces: WorkspacesService;
   connections: ConnectionsService;
+  /** Browsing and uploading files of file-service connections. */
+  files: FilesService;
   connectorTypes: { list(): ConnectorType[]; creatable(): ConnectorType[]; get(type: string): ConnectorType };
   taskTypes: TaskTypeRegistry;
   configurations: ConfigurationsService;

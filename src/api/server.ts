@@ -15,6 +15,7 @@ import { batchesRoutes } from './routes/batches.routes.ts';
 import { configurationsRoutes } from './routes/configurations.routes.ts';
 import { runEventsRoutes } from './routes/run-events.routes.ts';
 import { connectionsRoutes } from './routes/connections.routes.ts';
+import { filesRoutes } from './routes/files.routes.ts';
 import { systemRoutes } from './routes/system.routes.ts';
 import { tokensRoutes } from './routes/tokens.routes.ts';
 import { usersRoutes } from './routes/users.routes.ts';
@@ -29,6 +30,7 @@ const ROUTE_GROUPS = [
   tokensRoutes,
   workspacesRoutes,
   connectionsRoutes,
+  filesRoutes,
   configurationsRoutes,
   batchesRoutes,
   runEventsRoutes,

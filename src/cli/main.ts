@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { batchCommand } from './commands/batch.command.ts';
 import { configurationCommand } from './commands/configuration.command.ts';
 import { connectionCommand } from './commands/connection.command.ts';
+import { fileCommand } from './commands/file.command.ts';
 import { migrateCommand } from './commands/migrate.command.ts';
 import { runCommand } from './commands/run.command.ts';
 import { serveCommand } from './commands/serve.command.ts';
@@ -15,6 +16,7 @@ const COMMANDS = [
   migrateCommand,
   userCommand,
   connectionCommand,
+  fileCommand,
   configurationCommand,
   batchCommand,
   runCommand,

@@ -98,6 +98,23 @@ export const configSchema = z.strictObject({
         .describe('Which runs are reported: all, or only those that did not commit.'),
     })
     .prefault({}),
+  files: z
+    .strictObject({
+      prepareScript: z
+        .string()
+        .min(1)
+        .optional()
+        .describe(
+          'Program run on an upload when the caller asks to prepare it (e.g. GDAL commands), with the uploaded file as its only argument; it may change the file in place. Relative to the data folder unless absolute. Unset: prepare is refused.',
+        ),
+      prepareTimeoutSeconds: positiveInt
+        .default(300)
+        .describe('Longest a prepare script may run; then it is killed with the processes it started.'),
+      uploadLimitBytes: positiveInt
+        .default(2_147_483_648)
+        .describe('Largest file accepted by an upload through the API, in bytes.'),
+    })
+    .prefault({}),
   metrics: z
     .strictObject({
       public: bool.default(true).describe('Serve /metrics without authentication (for Prometheus scrapers).'),

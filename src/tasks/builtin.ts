@@ -1,7 +1,16 @@
+import { copyFileTask } from './copy-file/copy-file.task.ts';
+import { copyTableTask } from './copy-table/copy-table.task.ts';
+import { createComplexViewTask } from './create-complex-view/create-complex-view.task.ts';
+import { createViewTask } from './create-view/create-view.task.ts';
 import type { TaskType } from './task-type.ts';
 
 /**
  * Every task type geosync ships. Data, file and publication task types arrive with their issues;
  * the engine's own tests register test-only types (test/tasks/).
  */
-export const builtinTaskTypes: readonly TaskType[] = [];
+export const builtinTaskTypes: readonly TaskType[] = [
+  copyTableTask,
+  copyFileTask,
+  createViewTask,
+  createComplexViewTask,
+];

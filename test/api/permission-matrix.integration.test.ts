@@ -47,6 +47,9 @@ const EXPECTED: Record<string, Rule> = {
   'PATCH /api/v1/connections/:id': 'admin',
   'DELETE /api/v1/connections/:id': 'admin',
   'POST /api/v1/connections/:id/test': 'authenticated',
+  // Files: the connection's roles are checked by the service (test/api/files.integration.test.ts).
+  'GET /api/v1/connections/:id/files': 'authenticated',
+  'PUT /api/v1/connections/:id/files': 'authenticated',
   // Orchestration: any logged-in user reaches these; the workspace grant is checked on the
   // object (test/api/orchestration-permissions.integration.test.ts).
   'GET /api/v1/configurations': 'authenticated',

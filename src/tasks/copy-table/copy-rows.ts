@@ -149,21 +149,20 @@ async function insertRows(options: CopyRowsOptions, to: PgSession): Promise<Copy
     batch = [];
     options.progress(rows, bytes);
   };
-  for await (const row of options.source.readRows(
-    options.sourceName,
-    columns.map((c) => c.name),
-    signal,
-  )) {
-    signal.throwIfAborted();
-    row.forEach((value, i) => {
-      const text = pgText(value, columns[i]);
-      bytes += text === null ? 0 : Buffer.byteLength(text);
-      batch.push(text);
-    });
-    rows++;
-    if (rows % perBatch === 0) await flush();
-  }
-  await flush();
+  const names = columns.map((c) => c.name);
+  await inLoadTransaction(to, options.create, async () => {
+    for await (const row of options.source.readRows(options.sourceName, names, signal)) {
+      signal.throwIfAborted();
+      row.forEach((value, i) => {
+        const text = pgText(value, columns[i]);
+        bytes += text === null ? 0 : Buffer.byteLength(text);
+        batch.push(text);
+      });
+      rows++;
+      if (rows % perBatch === 0) await flush();
+    }
+    await flush();
+  });
   return { rows, bytes, method: 'INSERT' };
 }
 

@@ -4,14 +4,18 @@
  * raw geometry columns, and one run through the engine.
  */
 import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 
 import pg from 'pg';
 
 import type { Connector } from '../../src/connectors/connector.ts';
 import type { PostgresDatabase } from '../../src/connectors/database.ts';
+import { geopackageConnectorType } from '../../src/connectors/geopackage/geopackage.connector.ts';
 import { postgisConnectorType } from '../../src/connectors/postgis/postgis.connector.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
+import { makeTempDir } from '../helpers/temp-dir.ts';
 import { taskContext } from './task-context.ts';
 import type { TaskConnections } from '../../src/tasks/task-type.ts';
 import { copyTableTask as task } from '../../src/tasks/copy-table/copy-table.task.ts';
@@ -49,10 +53,22 @@ before(async () => {
   targetDb = await createTestDatabase('copydst');
   source = new pg.Pool({ connectionString: sourceDb.url });
   target = new pg.Pool({ connectionString: targetDb.url });
+  // A real GeoPackage (test/fixtures/geopackage) in a data folder's `local` file service.
+  const dataDir = makeTempDir('gs-copy-gpkg-');
+  mkdirSync(path.join(dataDir, 'files'));
+  copyFileSync(
+    path.join(import.meta.dirname, '../fixtures/geopackage/sample.gpkg'),
+    path.join(dataDir, 'files/sample.gpkg'),
+  );
+  const gpkg = geopackageConnectorType.create(geopackageConnectorType.config.parse({ path: 'sample.gpkg' }), {
+    dataDir,
+  });
+  connectors.push(gpkg);
   const byName: Record<string, Connector & PostgresDatabase> = {
     src: open(sourceDb.url),
     dst: open(targetDb.url),
     raw: open(sourceDb.url, { rawGeometryTable: { table: 'geometry_meta', encoding: 'WKT' } }),
+    gpkg: gpkg as Connector & PostgresDatabase,
   };
   const get = (name: string) => {
     const found = byName[name];
@@ -310,4 +326,27 @@ test('clean-up drops the target table', async () => {
   });
   await task.cleanup!(params as never, taskContext(connections));
   assert.equal((await first(target, `SELECT to_regclass('public.gone') AS r`)).r, null);
+});
+
+test('a GeoPackage layer is copied by a text COPY, geometries with their SRID', async () => {
+  const ctx = taskContext(connections);
+  const params = task.parameters.parse({ 'source-database': 'gpkg', 'table-name': 'points', 'target-database': 'dst' });
+  const outcome = await task.run(params as never, ctx);
+  assert.match(outcome.message ?? '', /by text COPY/);
+  await commit(ctx.staged[0]!);
+  const geometry = (await columnsOf(target, 'points')).find((c) => c.type.startsWith('geometry'));
+  assert.ok(geometry, 'a geometry column');
+  const rows = await q(
+    target,
+    `SELECT ST_SRID(${geometry.name}) AS srid, ST_AsText(${geometry.name}) AS wkt FROM points`,
+  );
+  assert.ok(rows.rows.length > 0);
+  const located = rows.rows.filter((r) => r.wkt !== null && r.wkt !== 'POINT EMPTY');
+  assert.ok(located.length > 0, 'some points have coordinates');
+  for (const row of located) {
+    assert.equal(row.srid, Number(/\d+\)$/.exec(geometry.type)?.[0]?.slice(0, -1)), 'SRID of the column');
+    assert.match(String(row.wkt), /^POINT\(/);
+  }
+  const gist = await q(target, `SELECT 1 FROM pg_indexes WHERE tablename = 'points' AND indexdef LIKE '%gist%'`);
+  assert.equal(gist.rowCount, 1, 'the R*Tree became one GiST index');
 });

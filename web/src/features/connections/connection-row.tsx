@@ -1,5 +1,7 @@
 import type { Connection } from '../../../../src/contracts/connections.dto.ts';
 import { errorMessage } from '../../api-client.ts';
+import { Link } from '../../router.tsx';
+import { filesPagePath } from '../files/file-paths.ts';
 import { kindLabels } from './connection-kinds.ts';
 import { useTestConnection } from './connections-api.ts';
 import { describeRoles } from './roles-text.ts';
@@ -37,6 +39,16 @@ export function ConnectionRow({
           <span className={connection.roles === null ? 'muted' : undefined}>{describeRoles(connection.roles)}</span>
         </td>
         <td className="cell-actions">
+          {connection.kind === 'file_service' && (
+            <Link
+              className="button button-small"
+              to={filesPagePath(connection.id)}
+              aria-label={`Files of ${connection.name}`}
+              title="Browse and upload files"
+            >
+              Files
+            </Link>
+          )}
           <button
             className="button button-small"
             type="button"

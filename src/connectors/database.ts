@@ -120,6 +120,11 @@ export interface PostgresDatabase extends DatabaseSource {
    * cannot be cancelled, stops waiting). The connection goes back to the pool afterwards.
    */
   withSession<T>(fn: (session: PgSession) => Promise<T>, signal: AbortSignal): Promise<T>;
+  /**
+   * Names a task must neither create, replace nor read: geosync's own tables where the database
+   * is geosync's store (the built-in `local`). Undefined: nothing is reserved.
+   */
+  isReserved?(name: { schema: string; name: string }): boolean;
 }
 
 export function isDatabaseSource(connector: Connector): connector is Connector & DatabaseSource {

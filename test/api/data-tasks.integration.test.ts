@@ -128,6 +128,46 @@ test('CopyTable into the embedded store and a view over it commit; a second run 
   assert.deepEqual(await embedded(`SELECT relname FROM pg_class WHERE relname LIKE '\\_temp\\_%'`), []);
 });
 
+test('a copy within the embedded store neither deadlocks nor holds the store while it runs', async () => {
+  const created = await admin.request<Configuration>('POST', '/api/v1/configurations', {
+    workspace: 'gis',
+    name: 'local-copy',
+    tasks: [
+      {
+        name: 'copy',
+        type: 'CopyTable',
+        parameters: {
+          'source-database': 'local',
+          'table-name': 'parks',
+          'target-database': 'local',
+          'target-table-name': 'parks_copy',
+        },
+      },
+    ],
+  });
+  const batch = await admin.request<{ id: string }>('POST', '/api/v1/batches', {
+    workspace: 'gis',
+    configuration: created.body.id,
+    name: 'copy',
+    tasks: created.body.tasks.map((t) => t.id),
+  });
+  const queued = await admin.request<Run>('POST', `/api/v1/batches/${batch.body.id}/run`);
+  let slowest = 0;
+  for (const started = Date.now(); ;) {
+    const asked = Date.now();
+    const run = await admin.request<Run>('GET', `/api/v1/runs/${queued.body.id}`);
+    slowest = Math.max(slowest, Date.now() - asked);
+    if (!['queued', 'running'].includes(run.body.status)) {
+      assert.equal(run.body.status, 'committed', JSON.stringify(run.body));
+      break;
+    }
+    assert.ok(Date.now() - started < 30_000, 'the copy ended');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.ok(slowest < 2000, `the API answered within ${slowest} ms while the copy ran`);
+  assert.deepEqual(await embedded('SELECT count(*)::int AS n FROM parks_copy'), [{ n: 300 }]);
+});
+
 test('a source table that does not exist fails the run, and the embedded database stays as it was', async () => {
   await admin.request('PATCH', `/api/v1/configurations/${configuration.id}`, {
     attributes: { source: 'city', table: 'no_such_table', target: 'local' },
@@ -137,4 +177,76 @@ test('a source table that does not exist fails the run, and the embedded databas
   assert.match(run.tasks.find((t) => t.task === 'copy')?.message ?? '', /no_such_table.*does not exist/);
   assert.deepEqual(await embedded('SELECT count(*)::int AS n FROM open_parks'), [{ n: 200 }]);
   assert.deepEqual(await embedded(`SELECT relname FROM pg_class WHERE relname LIKE '\\_temp\\_%'`), []);
+});
+
+test("geosync's own tables in the embedded store can be neither replaced nor read by tasks", async () => {
+  const attempt = async (task: Record<string, unknown>) => {
+    const created = await admin.request<Configuration>('POST', '/api/v1/configurations', {
+      workspace: 'gis',
+      name: `attempt-${Math.random().toString(36).slice(2, 8)}`,
+      tasks: [task],
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const batch = await admin.request<{ id: string }>('POST', '/api/v1/batches', {
+      workspace: 'gis',
+      configuration: created.body.id,
+      name: 'try',
+      tasks: created.body.tasks.map((t) => t.id),
+    });
+    const queued = await admin.request<Run>('POST', `/api/v1/batches/${batch.body.id}/run`);
+    const started = Date.now();
+    for (;;) {
+      const run = await admin.request<Run>('GET', `/api/v1/runs/${queued.body.id}`);
+      if (!['queued', 'running'].includes(run.body.status)) return run.body;
+      if (Date.now() - started > 30_000) throw new Error('run did not end');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  };
+  const overwrite = await attempt({
+    name: 'replace-users',
+    type: 'CopyTable',
+    parameters: {
+      'source-database': 'city',
+      'table-name': 'parks',
+      'target-database': 'local',
+      'target-table-name': 'users',
+    },
+  });
+  assert.equal(overwrite.status, 'failed');
+  assert.match(overwrite.tasks[0]?.message ?? '', /public\.users belongs to geosync itself/);
+  const read = await attempt({
+    name: 'read-users',
+    type: 'CreateView',
+    parameters: { database: 'local', 'view-name': 'peek', 'table-name': 'users', 'select-clause': '*' },
+  });
+  assert.equal(read.status, 'failed');
+  assert.match(read.tasks[0]?.message ?? '', /users/);
+  const sneaky = await attempt({
+    name: 'read-through-xml',
+    type: 'CreateComplexView',
+    parameters: {
+      database: 'local',
+      'view-name': 'peek2',
+      definition: "SELECT query_to_xml('SELECT * FROM users', true, false, '')",
+    },
+  });
+  assert.equal(sneaky.status, 'failed');
+  assert.match(sneaky.tasks[0]?.message ?? '', /query_to_xml\(\) is not allowed/);
+  const viaView = await attempt({
+    name: 'read-through-a-view',
+    type: 'CreateComplexView',
+    parameters: {
+      database: 'local',
+      'view-name': 'peek3',
+      definition: 'SELECT u.* FROM (SELECT * FROM public.users) AS u',
+    },
+  });
+  assert.equal(viaView.status, 'failed');
+  assert.match(viaView.tasks[0]?.message ?? '', /reads public\.users/);
+  const users = await embedded('SELECT count(*)::int AS n FROM users');
+  assert.deepEqual(users, [{ n: 1 }], 'the store still has its one admin');
+  assert.deepEqual(
+    await embedded(`SELECT relname FROM pg_class WHERE relname LIKE 'peek%' OR relname LIKE '\\_temp\\_%'`),
+    [],
+  );
 });

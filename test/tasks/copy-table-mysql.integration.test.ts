@@ -159,3 +159,21 @@ test('a source table that vanishes between description and copy fails the task; 
   const left = await target.query(`SELECT relname FROM pg_class WHERE relname LIKE '%fleeting%'`);
   assert.deepEqual(left.rows, []);
 });
+
+test('MySQL index names, per table there, do not collide in the PostgreSQL schema', async () => {
+  for (const table of ['depots', 'garages']) {
+    await maria.asRoot(
+      `CREATE TABLE \`${maria.database}\`.${table} (id int PRIMARY KEY, code varchar(5), INDEX code (code))`,
+    );
+    const ctx = taskContext(connections);
+    await task.run(params(table) as never, ctx);
+    await task.commitStaged(ctx.staged[0]!, taskContext(connections));
+  }
+  const names = await target.query<{ indexname: string }>(
+    `SELECT indexname FROM pg_indexes WHERE tablename IN ('depots', 'garages') ORDER BY 1`,
+  );
+  assert.deepEqual(
+    names.rows.map((r) => r.indexname),
+    ['depots_code', 'depots_pkey', 'garages_code', 'garages_pkey'],
+  );
+});

@@ -350,3 +350,98 @@ test('a GeoPackage layer is copied by a text COPY, geometries with their SRID', 
   const gist = await q(target, `SELECT 1 FROM pg_indexes WHERE tablename = 'points' AND indexdef LIKE '%gist%'`);
   assert.equal(gist.rowCount, 1, 'the R*Tree became one GiST index');
 });
+
+test('an index name holding SQL is only a name: nothing it says runs on the target', async () => {
+  await q(source, `CREATE TABLE tricky (id int PRIMARY KEY, v int)`);
+  await q(source, `CREATE INDEX "x USING btree (v); CREATE TABLE pwned(); --" ON tricky (v)`);
+  const { staged } = await copy({ 'table-name': 'tricky' });
+  await commit(staged);
+  assert.equal((await first(target, `SELECT to_regclass('public.pwned') AS r`)).r, null, 'no injected table');
+  const indexes = await q(target, `SELECT indexdef FROM pg_indexes WHERE tablename = 'tricky' ORDER BY indexname`);
+  assert.ok(
+    indexes.rows.some((r) => /USING btree \(v\)/.test(String(r.indexdef))),
+    'the index still exists, on its column',
+  );
+});
+
+test('a table other tables reference by foreign key is not replaced; views keep their options and indexes', async () => {
+  await q(target, `CREATE TABLE parents (id int PRIMARY KEY); CREATE TABLE kids (p int REFERENCES parents (id))`);
+  await q(source, `CREATE TABLE parents (id int PRIMARY KEY, extra text)`);
+  const { staged } = await copy({ 'table-name': 'parents' });
+  await assert.rejects(commit(staged), (e: Error & { code?: string }) => {
+    assert.equal(e.code, 'dependent_object');
+    assert.match(e.message, /kids_p_fkey of public\.kids/);
+    return true;
+  });
+  assert.ok((await first(target, `SELECT to_regclass('public.kids') AS r`)).r, 'kids untouched');
+  await rollback(staged);
+
+  await q(target, `DROP TABLE IF EXISTS guarded CASCADE; CREATE TABLE guarded (code text, width numeric)`);
+  await q(target, `CREATE VIEW guarded_v WITH (security_barrier = true) AS SELECT code FROM guarded`);
+  await q(target, `CREATE MATERIALIZED VIEW guarded_m AS SELECT code FROM guarded`);
+  await q(target, `CREATE INDEX guarded_m_code ON guarded_m (code)`);
+  const again = await copy({ 'table-name': 'wide_roads', 'target-table-name': 'guarded' });
+  await commit(again.staged);
+  const options = await first(target, `SELECT reloptions::text AS o FROM pg_class WHERE relname = 'guarded_v'`);
+  assert.equal(options.o, '{security_barrier=true}');
+  const matview = await first(target, `SELECT count(*)::int AS n FROM guarded_m`);
+  assert.equal(matview.n, 1000, 'the materialized view was filled from the new table');
+  assert.ok((await first(target, `SELECT to_regclass('public.guarded_m_code') AS r`)).r, 'its index is back');
+});
+
+test('a target name longer than PostgreSQL allows is cut once, the same way every run', async () => {
+  const long = `t${'x'.repeat(70)}`;
+  for (let round = 0; round < 2; round++) {
+    const { staged } = await copy({ 'table-name': 'wide_roads', 'target-table-name': long });
+    await commit(staged);
+  }
+  const found = await first(
+    target,
+    `SELECT count(*)::int AS n FROM pg_class WHERE relname LIKE 'txxx%' AND relkind = 'r'`,
+  );
+  assert.equal(found.n, 1);
+});
+
+test('clean-up drops the table the copy made, even when its dotted name reads as schema.table too', async () => {
+  await q(source, `CREATE TABLE "Mixed.Case" (id int PRIMARY KEY)`);
+  await q(
+    target,
+    `CREATE SCHEMA IF NOT EXISTS "Mixed"; CREATE TABLE "Case" (keep int); CREATE TABLE "Mixed"."Case" (keep int)`,
+  );
+  const { staged } = await copy({ 'table-name': 'Mixed.Case' });
+  await commit(staged);
+  assert.ok((await first(target, `SELECT to_regclass('public."Mixed.Case"') AS r`)).r);
+  const params = task.parameters.parse({
+    'source-database': 'src',
+    'table-name': 'Mixed.Case',
+    'target-database': 'dst',
+  });
+  await task.cleanup!(params as never, taskContext(connections));
+  assert.equal((await first(target, `SELECT to_regclass('public."Mixed.Case"') AS r`)).r, null, 'ours is gone');
+  assert.ok((await first(target, `SELECT to_regclass('public."Case"') AS r`)).r, 'the unrelated Case stays');
+  assert.ok((await first(target, `SELECT to_regclass('"Mixed"."Case"') AS r`)).r, 'Mixed.Case in schema Mixed stays');
+});
+
+test('comments are written safely on a server that reads backslashes as escapes', async () => {
+  const legacy = await createTestDatabase('copylegacy');
+  try {
+    const admin = new pg.Pool({ connectionString: legacy.url });
+    await admin.query(`ALTER DATABASE ${legacy.name} SET standard_conforming_strings = off`);
+    await admin.end();
+    await q(source, `CREATE TABLE sneaky (id int PRIMARY KEY)`);
+    await q(source, `COMMENT ON TABLE sneaky IS E'x\\\\''; CREATE TABLE pwned2(); --'`);
+    const legacyDb = open(legacy.url);
+    const ctx = taskContext({ ...connections, postgres: () => Promise.resolve(legacyDb) });
+    const params = task.parameters.parse({ 'source-database': 'src', 'table-name': 'sneaky', 'target-database': 'x' });
+    await task.run(params as never, ctx);
+    await task.commitStaged(ctx.staged[0]!, taskContext({ ...connections, postgres: () => Promise.resolve(legacyDb) }));
+    const check = new pg.Pool({ connectionString: legacy.url });
+    const result = await check.query<{ pwned: string | null; comment: string }>(
+      `SELECT to_regclass('public.pwned2')::text AS pwned, obj_description('sneaky'::regclass, 'pg_class') AS comment`,
+    );
+    await check.end();
+    assert.deepEqual(result.rows[0], { pwned: null, comment: "x\\'; CREATE TABLE pwned2(); --" });
+  } finally {
+    await legacy.drop();
+  }
+});

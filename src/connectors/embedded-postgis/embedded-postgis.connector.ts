@@ -1,8 +1,9 @@
 import { UnexpectedError } from '../../errors/errors.ts';
 import { abortable } from '../../lib/abortable.ts';
+import type { QualifiedName } from '../../lib/sql-identifiers.ts';
 import type { Connector, ConnectorType, EmbeddedDatabase, TestResult } from '../connector.ts';
 import type { PgSession, PostgresDatabase, SourceValue, TableDescription } from '../database.ts';
-import { type CatalogScope, describeTable, listTables } from '../postgis/pg-catalog.ts';
+import { type CatalogScope, describeTable, isHidden, listTables } from '../postgis/pg-catalog.ts';
 import { readRowsInPages } from '../postgis/pg-rows.ts';
 import { postgisVersionOf } from '../postgis/postgis-check.ts';
 import { abortedResult, errorMessage } from '../test-results.ts';
@@ -56,6 +57,11 @@ class EmbeddedPostgisConnector implements Connector, PostgresDatabase {
   /** A statement on the store cannot be cancelled: aborting stops waiting (lib/abortable.ts). */
   withSession<T>(fn: (session: PgSession) => Promise<T>, signal: AbortSignal): Promise<T> {
     return abortable(this.db.withSession(fn), signal);
+  }
+
+  /** geosync's own store tables and schemas: tasks neither create, replace nor read them. */
+  isReserved(name: QualifiedName): boolean {
+    return isHidden(name, this.scope);
   }
 
   listTables(signal: AbortSignal): Promise<string[]> {

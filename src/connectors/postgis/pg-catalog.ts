@@ -30,7 +30,7 @@ export interface CatalogScope {
   hidden?: { schema: string; tables: readonly string[]; schemaPrefix: string };
 }
 
-function isHidden(table: QualifiedName, { hidden }: CatalogScope): boolean {
+export function isHidden(table: QualifiedName, { hidden }: CatalogScope): boolean {
   if (!hidden) return false;
   return (
     (table.schema === hidden.schema && hidden.tables.includes(table.name)) ||

@@ -5,6 +5,7 @@ import type { ColumnDescription, DatabaseSource, PgSession, PostgresDatabase } f
 import { isPostgresSource } from '../../connectors/database.ts';
 import { type QualifiedName, quoteIdent, quoteQualified } from '../../lib/sql-identifiers.ts';
 import { copyTextRow, pgText } from '../sql/pg-text.ts';
+import { inTransaction } from '../sql/transaction.ts';
 
 export interface CopyRowsOptions {
   source: DatabaseSource;
@@ -54,17 +55,11 @@ function sourceSelectList(columns: readonly ColumnDescription[]): string {
  * (rows are written frozen, so neither the index builds nor the first readers rewrite them),
  * and a failed load leaves no table behind.
  */
-async function inLoadTransaction<T>(session: PgSession, create: string, load: () => Promise<T>): Promise<T> {
-  await session.query('BEGIN');
-  try {
+function inLoadTransaction<T>(session: PgSession, create: string, load: () => Promise<T>): Promise<T> {
+  return inTransaction(session, async () => {
     await session.query(create);
-    const result = await load();
-    await session.query('COMMIT');
-    return result;
-  } catch (error) {
-    await session.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  }
+    return load();
+  });
 }
 
 function byteMeter(onBytes: (bytes: number) => void): Transform {
@@ -149,20 +144,25 @@ async function insertRows(options: CopyRowsOptions, to: PgSession): Promise<Copy
     batch = [];
     options.progress(rows, bytes);
   };
-  const names = columns.map((c) => c.name);
-  await inLoadTransaction(to, options.create, async () => {
-    for await (const row of options.source.readRows(options.sourceName, names, signal)) {
-      signal.throwIfAborted();
-      row.forEach((value, i) => {
-        const text = pgText(value, columns[i]);
-        bytes += text === null ? 0 : Buffer.byteLength(text);
-        batch.push(text);
-      });
-      rows++;
-      if (rows % perBatch === 0) await flush();
-    }
-    await flush();
-  });
+  // No transaction around the load: on the embedded store a transaction holds its one session,
+  // so the rest of geosync (and a source on the same store) would wait for the whole copy. A
+  // failed load leaves a partial staged table, which the rollback drops (it is in the ledger).
+  await to.query(options.create);
+  for await (const row of options.source.readRows(
+    options.sourceName,
+    columns.map((c) => c.name),
+    signal,
+  )) {
+    signal.throwIfAborted();
+    row.forEach((value, i) => {
+      const text = pgText(value, columns[i]);
+      bytes += text === null ? 0 : Buffer.byteLength(text);
+      batch.push(text);
+    });
+    rows++;
+    if (rows % perBatch === 0) await flush();
+  }
+  await flush();
   return { rows, bytes, method: 'INSERT' };
 }
 

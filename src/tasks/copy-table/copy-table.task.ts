@@ -10,7 +10,9 @@ import {
   tableNameCandidates,
 } from '../../lib/sql-identifiers.ts';
 import { param } from '../parameter.ts';
-import { dropStaged, type StagedRelation, stagedKey, swapIn, tempName } from '../sql/staging.ts';
+import { assertNotReserved } from '../sql/reserved.ts';
+import { inTransaction } from '../sql/transaction.ts';
+import { dropStaged, type StagedRelation, stagedKey, swapIn, tempName, truncateIdentifier } from '../sql/staging.ts';
 import type { StagedObject, TaskRunContext, TaskType } from '../task-type.ts';
 import { copyRows } from './copy-rows.ts';
 import { planTarget } from './target-ddl.ts';
@@ -63,6 +65,31 @@ async function resolveSource(source: DatabaseSource, params: Parameters, ctx: Ta
     : firstError;
 }
 
+/** The target table: as named, or the source table's own name in the target's schema. */
+function targetTable(params: Parameters, target: PostgresDatabase, sourceTable: string): QualifiedName {
+  const named = params['target-table-name'];
+  const name = named ? parseQualifiedName(named, target.schema) : { schema: target.schema, name: sourceTable };
+  // PostgreSQL would cut a longer name itself, and later lookups by the full name would miss it.
+  return { schema: name.schema, name: truncateIdentifier(name.name) };
+}
+
+/** Which table a name means in a PostgreSQL source (see tableNameCandidates); undefined if none. */
+async function sourceTableName(
+  source: PostgresDatabase,
+  name: string,
+  signal: AbortSignal,
+): Promise<string | undefined> {
+  for (const candidate of tableNameCandidates(name, source.schema)) {
+    try {
+      await source.describeTable(quoteQualified(candidate), signal);
+      return candidate.name;
+    } catch (error) {
+      if (!isGeosyncError(error) || error.code !== 'table_not_found') throw error;
+    }
+  }
+  return undefined;
+}
+
 async function ensureSchema(target: PostgresDatabase, schema: string, ctx: TaskRunContext): Promise<void> {
   const { rows } = await target.withSession(
     (s) => s.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]),
@@ -89,19 +116,22 @@ async function buildIndexes(
   const builder = () =>
     target.withSession(async (s) => {
       for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-        await s.query('BEGIN');
-        try {
+        const statement = next;
+        await inTransaction(s, async () => {
           await s.query(`SET LOCAL maintenance_work_mem = '${INDEX_MEMORY}'`);
-          await s.query(next);
-          await s.query('COMMIT');
-        } catch (error) {
+          await s.query(statement);
+        }).catch((error: unknown) => {
           queue.length = 0; // the other builder stops after its current index
-          await s.query('ROLLBACK').catch(() => undefined);
           throw error;
-        }
+        });
       }
     }, signal);
-  await Promise.all(Array.from({ length: Math.min(INDEX_BUILDERS, statements.length) }, builder));
+  // Both builders end before this returns, so a rollback never waits behind a build still running.
+  const results = await Promise.allSettled(
+    Array.from({ length: Math.min(INDEX_BUILDERS, statements.length) }, builder),
+  );
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 function describeOutcome(rows: number, bytes: number, seconds: number, method: string): string {
@@ -128,14 +158,11 @@ export const copyTableTask: TaskType<Parameters> = {
     const source = await ctx.services.connections.database(params['source-database']);
     const target = await ctx.services.connections.postgres(params['target-database']);
     const resolved = await resolveSource(source, params, ctx);
-    // The default target is the source's own table name (never re-read as `schema.table`).
-    const targetName = params['target-table-name'];
-    const finalName = targetName
-      ? parseQualifiedName(targetName, target.schema)
-      : { schema: target.schema, name: resolved.tableName };
+    const finalName = targetTable(params, target, resolved.tableName);
+    assertNotReserved(target, finalName);
     await ensureSchema(target, finalName.schema, ctx);
     const temp = tempName(finalName.name);
-    const plan = planTarget(resolved.description, resolved.tableName, { ...finalName, temp });
+    const plan = planTarget(resolved.description, resolved.tableName, { ...finalName, temp }, resolved.qualified);
     const staged: StagedRelation = {
       database: params['target-database'],
       schema: finalName.schema,
@@ -161,9 +188,13 @@ export const copyTableTask: TaskType<Parameters> = {
     ctx.progress(result.rows, result.rows, 'rows');
     const loaded = performance.now();
     await buildIndexes(target, plan.indexes, ctx.signal);
-    await target.withSession(async (s) => {
-      for (const statement of plan.finish) await s.query(statement);
-    }, ctx.signal);
+    await target.withSession(
+      (s) =>
+        inTransaction(s, async () => {
+          for (const statement of plan.finish) await s.query(statement);
+        }),
+      ctx.signal,
+    );
     const indexSeconds = (performance.now() - loaded) / 1000;
     ctx.log('info', `keys, indexes, comments and ANALYZE took ${indexSeconds.toFixed(1)} s`);
     return { message: describeOutcome(result.rows, result.bytes, (loaded - started) / 1000, result.method) };
@@ -187,10 +218,17 @@ export const copyTableTask: TaskType<Parameters> = {
 
   async cleanup(params, ctx) {
     const target = await ctx.services.connections.postgres(params['target-database']);
-    const targetName = params['target-table-name'];
-    const name = targetName
-      ? parseQualifiedName(targetName, target.schema)
-      : { schema: target.schema, name: parseQualifiedName(params['table-name'], target.schema).name };
+    let sourceTable = tableNameCandidates(params['table-name'], target.schema)[0]!.name;
+    if (!params['target-table-name']) {
+      // The same default as run: the name the source's table really has (`Mixed.Case` may be
+      // one table or schema Mixed's table Case), so ask the source when it can still tell.
+      const source = await ctx.services.connections.database(params['source-database']);
+      if (isPostgresSource(source)) {
+        sourceTable = (await sourceTableName(source, params['table-name'], ctx.signal)) ?? sourceTable;
+      }
+    }
+    const name = targetTable(params, target, sourceTable);
+    assertNotReserved(target, name);
     // No CASCADE: views someone built on the table are theirs; removing the table then fails and says why.
     await target.withSession((s) => s.query(`DROP TABLE IF EXISTS ${quoteQualified(name)}`), ctx.signal);
   },

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import type { TableDescription } from '../../connectors/database.ts';
-import { planTarget } from './target-ddl.ts';
+import { indexDefinitionTail, planTarget } from './target-ddl.ts';
 
 const roads: TableDescription = {
   name: 'roads',
@@ -41,7 +41,7 @@ test('the staged table has the exact types, NOT NULL and defaults, and no keys y
 });
 
 test('keys, indexes (a PostgreSQL definition kept after USING), a GiST index, comments and ANALYZE follow the load', () => {
-  const plan = planTarget(roads, 'roads', target);
+  const plan = planTarget(roads, 'roads', target, { schema: 'public', name: 'roads' });
   const t = '"gis"."_temp_0a1b2c3d_routes"';
   assert.deepEqual(plan.indexes, [
     `CREATE UNIQUE INDEX "_temp_0a1b2c3d_pkey" ON ${t} ("id")`,
@@ -91,4 +91,22 @@ test('names with quotes and SQL fragments stay identifiers', () => {
   const plan = planTarget(evil, 'roads', target);
   assert.ok(plan.create.includes('"a""; DROP TABLE x; --" text'));
   assert.ok(plan.finish.includes(`COMMENT ON TABLE "gis"."_temp_0a1b2c3d_routes" IS 'it''s''; DROP TABLE y; --'`));
+});
+
+test('an index definition whose head does not match exactly falls back to its plain columns', () => {
+  const sneaky = {
+    name: 'x USING btree (v); CREATE TABLE pwned(); --',
+    columns: ['v'],
+    unique: false,
+    method: 'btree',
+    definition: 'CREATE INDEX "x USING btree (v); CREATE TABLE pwned(); --" ON public.roads USING btree (v)',
+  };
+  assert.equal(
+    indexDefinitionTail(sneaky, { schema: 'public', name: 'roads' }),
+    'btree (v)',
+    'the real head, quoted name included, is recognised',
+  );
+  assert.equal(indexDefinitionTail(sneaky, { schema: 'gis', name: 'roads' }), undefined, 'another table: no guess');
+  const plan = planTarget({ ...roads, indexes: [sneaky] }, 'roads', target, { schema: 'gis', name: 'roads' });
+  assert.equal(plan.indexes[1], 'CREATE INDEX "_temp_0a1b2c3d_i0" ON "gis"."_temp_0a1b2c3d_routes" USING btree ("v")');
 });

@@ -32,32 +32,72 @@ function columnDefinition(column: ColumnDescription): string {
   return parts.join(' ');
 }
 
+/** The ways `pg_get_indexdef` may have written a name: bare when it needs no quotes, or quoted. */
+function renderings(name: string): string[] {
+  return /^[a-z_][a-z0-9_$]*$/.test(name) ? [name, quoteIdent(name)] : [quoteIdent(name)];
+}
+
 /**
- * The index definition for the staged table. A PostgreSQL source's own definition is kept after
- * `USING` (method, expressions, operator classes, WHERE of a partial index); other sources give
- * plain column lists.
+ * What follows `USING ` in a PostgreSQL source's index definition (method, keys with their
+ * operator classes and order, WHERE of a partial index), found only after the exact head
+ * `CREATE [UNIQUE] INDEX <name> ON [ONLY] <schema>.<table> USING <method> `: a head that cannot
+ * be matched (a name that PostgreSQL quoted otherwise) gives undefined, never a guess, because
+ * a name may itself contain ` USING `.
  */
-function indexStatement(index: IndexDescription, name: string, table: string): string {
+export function indexDefinitionTail(index: IndexDescription, table: QualifiedName): string | undefined {
+  const definition = index.definition;
+  if (!definition) return undefined;
+  const create = `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX `;
+  for (const name of renderings(index.name)) {
+    for (const only of ['', 'ONLY ']) {
+      for (const schema of renderings(table.schema)) {
+        for (const relation of renderings(table.name)) {
+          const head = `${create}${name} ON ${only}${schema}.${relation} USING `;
+          if (definition.startsWith(head) && definition.startsWith(`${index.method} `, head.length)) {
+            return definition.slice(head.length);
+          }
+        }
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The index for the staged table: a PostgreSQL source's own definition when it can be read safely. */
+function indexStatement(index: IndexDescription, name: string, table: string, source?: QualifiedName): string {
   const head = `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${quoteIdent(name)} ON ${table} USING `;
-  const marker = ` USING ${index.method} `;
-  const at = index.definition?.indexOf(marker) ?? -1;
-  if (index.definition && at > 0) return head + index.definition.slice(at + ' USING '.length);
-  return `${head}${index.method} (${index.columns.map(quoteIdent).join(', ')})`;
+  const tail = source && indexDefinitionTail(index, source);
+  if (tail) return head + tail;
+  const method = /^[a-z][a-z0-9_]*$/.test(index.method) ? index.method : 'btree';
+  return `${head}${method} (${index.columns.map(quoteIdent).join(', ')})`;
+}
+
+/**
+ * `<table><suffix>` within PostgreSQL's 63 bytes, cutting the table part rather than the
+ * suffix: a long table name must not make its index names collide with it or each other.
+ */
+function suffixed(table: string, suffix: string): string {
+  let base = table;
+  while (base.length > 0 && Buffer.byteLength(base + suffix) > 63) base = base.slice(0, -1);
+  return truncateIdentifier(base + suffix);
 }
 
 /** The final name of a copied index: the source's, re-prefixed when the table is renamed. */
 function finalIndexName(index: IndexDescription, sourceTable: string, final: string): string {
-  if (sourceTable === final) return index.name;
-  const renamed = index.name.startsWith(sourceTable)
-    ? final + index.name.slice(sourceTable.length)
-    : `${final}_${index.name}`;
-  return truncateIdentifier(renamed);
+  // Index names are per table in MySQL and SQLite but share the schema with tables in PostgreSQL.
+  if (sourceTable === final && index.definition) return index.name;
+  if (index.name.startsWith(final) && index.name !== final) return truncateIdentifier(index.name);
+  if (!index.name.startsWith(sourceTable)) return suffixed(final, `_${index.name}`);
+  // An index named like its table would collide with the table itself in PostgreSQL.
+  return suffixed(final, index.name.slice(sourceTable.length) || '_idx');
 }
 
 export function planTarget(
   source: TableDescription,
   sourceTable: string,
   target: QualifiedName & { temp: string },
+  /** A PostgreSQL source's qualified table, to read its index definitions. */
+  sourceQualified?: QualifiedName,
 ): TargetPlan {
   const table = quoteQualified({ schema: target.schema, name: target.temp });
   // Temporary index names share the table's random part, so they never collide with the live ones.
@@ -82,11 +122,11 @@ export function planTarget(
   finish.push(
     `ALTER TABLE ${table} ADD CONSTRAINT ${quoteIdent(pkTemp)} PRIMARY KEY USING INDEX ${quoteIdent(pkTemp)}`,
   );
-  renames.push({ from: pkTemp, to: truncateIdentifier(`${target.name}_pkey`), what: 'index' });
+  renames.push({ from: pkTemp, to: suffixed(target.name, '_pkey'), what: 'index' });
 
   source.indexes.forEach((index, i) => {
     const temp = `${tempPrefix}_i${i}`;
-    indexes.push(indexStatement(index, temp, table));
+    indexes.push(indexStatement(index, temp, table, sourceQualified));
     renames.push({ from: temp, to: finalIndexName(index, sourceTable, target.name), what: 'index' });
   });
   const indexed = new Set(source.indexes.filter((i) => i.method === 'gist').map((i) => i.columns[0]));
@@ -95,7 +135,7 @@ export function planTarget(
     .forEach((column, i) => {
       const temp = `${tempPrefix}_g${i}`;
       indexes.push(`CREATE INDEX ${quoteIdent(temp)} ON ${table} USING gist (${quoteIdent(column.name)})`);
-      renames.push({ from: temp, to: truncateIdentifier(`${target.name}_${column.name}_gist`), what: 'index' });
+      renames.push({ from: temp, to: suffixed(target.name, `_${column.name}_gist`), what: 'index' });
     });
 
   if (source.comment) finish.push(`COMMENT ON TABLE ${table} IS ${quoteLiteral(source.comment)}`);

@@ -1,8 +1,9 @@
-import type { PgSession } from '../../connectors/database.ts';
+import type { PgSession, PostgresDatabase } from '../../connectors/database.ts';
 import { UserError } from '../../errors/errors.ts';
 import { quoteQualified } from '../../lib/sql-identifiers.ts';
 import type { StagedObject, TaskActionContext, TaskOutcome, TaskRunContext } from '../task-type.ts';
 import { assertSchemaExists, parseViewName, relationKind, viewsReading } from './relations.ts';
+import { assertNoQueryRunningFunctions, assertNotReserved, assertViewReadsNoReserved } from './reserved.ts';
 import { dropStaged, type StagedRelation, stagedKey, swapIn, tempName } from './staging.ts';
 
 /**
@@ -25,11 +26,13 @@ export interface ViewToCreate {
 export async function runStagedView(view: ViewToCreate, ctx: TaskRunContext): Promise<TaskOutcome> {
   const db = await ctx.services.connections.postgres(view.database);
   const name = parseViewName(view.viewName, db.schema);
+  assertNotReserved(db, name);
   return db.withSession(async (session) => {
     await assertSchemaExists(session, name.schema);
     const existing = await relationKind(session, name);
     if (existing !== undefined && existing !== 'v') throw notAView(`${name.schema}.${name.name}`, existing);
     const query = await view.buildQuery(session, db.schema);
+    assertNoQueryRunningFunctions(db, query);
     const staged: StagedRelation = {
       database: view.database,
       schema: name.schema,
@@ -39,7 +42,7 @@ export async function runStagedView(view: ViewToCreate, ctx: TaskRunContext): Pr
     };
     // Recorded before it exists: a crash between the two leaves a ledger row rollback can clear.
     await ctx.stage({ kind: 'view', name: stagedKey(view.database, name), data: staged });
-    await createView(session, staged, query);
+    await createView(session, staged, query, db);
     return { message: `Created view ${name.schema}.${name.name} (staged as ${staged.temp})` };
   }, ctx.signal);
 }
@@ -51,7 +54,12 @@ function notAView(name: string, relkind: string): UserError {
 
 const SQL_ERROR_CLASSES_OF_THE_QUERY = ['42', '22', '0A'];
 
-async function createView(session: PgSession, staged: StagedRelation, query: string): Promise<void> {
+async function createView(
+  session: PgSession,
+  staged: StagedRelation,
+  query: string,
+  db: PostgresDatabase,
+): Promise<void> {
   await session.query('BEGIN');
   try {
     // The statement guard read the author's SQL with standard strings (no backslash escapes in
@@ -59,6 +67,8 @@ async function createView(session: PgSession, staged: StagedRelation, query: str
     await session.query('SET LOCAL standard_conforming_strings = on');
     // The query on lines of its own: a trailing `--` comment ends before the statement does.
     await session.query(`CREATE VIEW ${quoteQualified({ schema: staged.schema, name: staged.temp })} AS\n${query}\n`);
+    // Known only once PostgreSQL has resolved the query: which tables the view really reads.
+    await assertViewReadsNoReserved(db, session, { schema: staged.schema, name: staged.temp });
     await session.query('COMMIT');
   } catch (error) {
     await session.query('ROLLBACK').catch(() => undefined);

@@ -63,6 +63,10 @@ interface DependentView {
   materialized: boolean;
   definition: string;
   comment: string | null;
+  /** `security_barrier=true`, `check_option=local`...: pg_get_viewdef leaves them out. */
+  options: string[] | null;
+  /** A materialized view's own indexes, as PostgreSQL writes them. */
+  indexes: string[];
 }
 
 /**
@@ -84,9 +88,11 @@ async function dependentViews(session: PgSession, schema: string, name: string):
      )
      SELECT n.nspname AS schema, c.relname AS name, c.relkind = 'm' AS materialized,
             pg_get_viewdef(c.oid, true) AS definition, obj_description(c.oid, 'pg_class') AS comment,
+            c.reloptions AS options,
+            ARRAY(SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i WHERE i.indrelid = c.oid) AS indexes,
             max(deps.depth) AS depth
        FROM deps JOIN pg_class c ON c.oid = deps.oid JOIN pg_namespace n ON n.oid = c.relnamespace
-      GROUP BY n.nspname, c.relname, c.relkind, c.oid
+      GROUP BY n.nspname, c.relname, c.relkind, c.oid, c.reloptions
       ORDER BY depth, schema, name`,
     [schema, name],
   );
@@ -107,6 +113,7 @@ export async function swapIn(session: PgSession, staged: StagedRelation): Promis
   try {
     // Waiting forever behind a long reader of the old table would hold the whole run.
     await session.query("SET LOCAL lock_timeout = '30s'");
+    await session.query('SET LOCAL standard_conforming_strings = on'); // quoteLiteral's assumption
     if (!(await relationExists(session, schema, temp))) {
       await session.query('ROLLBACK');
       if (await relationExists(session, schema, final)) return 'already';
@@ -123,6 +130,7 @@ export async function swapIn(session: PgSession, staged: StagedRelation): Promis
         `${schema}.${final} is not a view: the staged view ${temp} does not replace it`,
       );
     }
+    if (existing) await refuseForeignKeys(session, schema, final);
     if (existing) {
       const dropKind = existing === 'v' ? 'VIEW' : existing === 'm' ? 'MATERIALIZED VIEW' : 'TABLE';
       await session.query(`DROP ${dropKind} ${quoteQualified({ schema, name: final })} CASCADE`);
@@ -148,11 +156,43 @@ export async function swapIn(session: PgSession, staged: StagedRelation): Promis
   }
 }
 
+/**
+ * Dropping a table drops the foreign keys of other tables that reference it, and geosync cannot
+ * know whether the new rows still satisfy them: such a swap is refused, naming them.
+ */
+async function refuseForeignKeys(session: PgSession, schema: string, name: string): Promise<void> {
+  const { rows } = await session.query<{ constraint: string; schema: string; table: string }>(
+    `SELECT con.conname AS constraint, cn.nspname AS schema, cl.relname AS table
+       FROM pg_constraint con JOIN pg_class cl ON cl.oid = con.conrelid JOIN pg_namespace cn ON cn.oid = cl.relnamespace
+      WHERE con.contype = 'f' AND con.conrelid <> con.confrelid
+        AND con.confrelid = (SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                              WHERE n.nspname = $1 AND c.relname = $2)`,
+    [schema, name],
+  );
+  if (rows.length > 0) {
+    const keys = rows.map((r) => `${r.constraint} of ${r.schema}.${r.table}`).join(', ');
+    throw new UserError(
+      'dependent_object',
+      `${schema}.${name} is referenced by foreign keys (${keys}); geosync does not replace it: drop those keys first, or copy under another name`,
+      { status: 409 },
+    );
+  }
+}
+
+/** View options as `WITH (...)`, keeping only the well-formed `name=value` ones PostgreSQL stores. */
+function withOptions(options: string[] | null): string {
+  const safe = (options ?? []).filter((o) => /^[a-z_]+=[a-z0-9_.]+$/i.test(o));
+  return safe.length > 0 ? ` WITH (${safe.join(', ')})` : '';
+}
+
 async function recreateView(session: PgSession, view: DependentView): Promise<void> {
   const name = quoteQualified(view);
   try {
     await session.query('SAVEPOINT recreate_view');
-    await session.query(`CREATE ${view.materialized ? 'MATERIALIZED VIEW' : 'VIEW'} ${name} AS ${view.definition}`);
+    const kind = view.materialized ? 'MATERIALIZED VIEW' : 'VIEW';
+    await session.query(`CREATE ${kind} ${name}${withOptions(view.options)} AS ${view.definition}`);
+    // PostgreSQL's own definitions of the indexes the dropped materialized view had, same names.
+    for (const index of view.indexes) await session.query(index);
     if (view.comment !== null) {
       await session.query(
         `COMMENT ON ${view.materialized ? 'MATERIALIZED VIEW' : 'VIEW'} ${name} IS ${quoteLiteral(view.comment)}`,

@@ -8,6 +8,7 @@ import { migrateCommand } from './commands/migrate.command.ts';
 import { runCommand } from './commands/run.command.ts';
 import { serveCommand } from './commands/serve.command.ts';
 import { userCommand } from './commands/user.command.ts';
+import { workspaceCommand } from './commands/workspace.command.ts';
 import { EXIT, reportError } from './output.ts';
 
 /** Command groups; a new group is added here. */
@@ -15,6 +16,7 @@ const COMMANDS = [
   serveCommand,
   migrateCommand,
   userCommand,
+  workspaceCommand,
   connectionCommand,
   fileCommand,
   configurationCommand,

@@ -1,5 +1,5 @@
 import { isDatabaseSource } from '../../connectors/database.ts';
-import type { ConnectionKind } from '../../contracts/connections.dto.ts';
+import type { Connection, ConnectionKind } from '../../contracts/connections.dto.ts';
 import { UserError } from '../../errors/errors.ts';
 import type { ParameterKind } from '../../tasks/parameter.ts';
 import type { ConnectionsService } from '../connections/connections.service.ts';
@@ -12,6 +12,21 @@ const CONNECTION_KINDS: Partial<Record<ParameterKind, ConnectionKind>> = {
   'file-service': 'file_service',
   'map-server': 'map_server',
 };
+
+/**
+ * The names tasks give a connection (what task-connections accepts): a file-service connection
+ * serving several buckets (S3) is named per bucket, `<connection>-<bucket>`, since its bare name
+ * is ambiguous; every other connection, a single-bucket one included, by its own name.
+ */
+function namesOf(connection: Connection): string[] {
+  const buckets = connection.config['buckets'];
+  const perBucket =
+    connection.kind === 'file_service' &&
+    Array.isArray(buckets) &&
+    buckets.length > 1 &&
+    buckets.every((b) => typeof b === 'string');
+  return perBucket ? buckets.map((bucket) => `${connection.name}-${bucket}`) : [connection.name];
+}
 
 /** How long listing the tables of a database may take before the editor falls back to free text. */
 const LIST_TABLES_TIMEOUT_MS = 10_000;
@@ -51,7 +66,7 @@ export async function allowedValues(
     const connectionKind = CONNECTION_KINDS[kind];
     if (connectionKind) {
       const page = await services.connections.list(principal, { limit: 500, offset: 0 }, connectionKind);
-      values = page.items.map((c) => c.name);
+      values = page.items.flatMap(namesOf);
     } else if (kind === 'workspace') {
       const page = await services.workspaces.list(principal, { limit: 500, offset: 0 });
       values = page.items.filter((w) => w.myLevel !== 'read').map((w) => w.name);

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 
+import { builtinTaskTypes } from '../../../tasks/builtin.ts';
+import { listParameters } from '../../../tasks/parameter.ts';
 import { parseDocument, serializeDocument } from './document-format.ts';
 import { TASK_MANAGER_TYPES } from './taskmanager-types.ts';
 import { importTaskManagerXml } from './taskmanager-xml.ts';
@@ -115,8 +117,60 @@ describe('importTaskManagerXml: fixtures', () => {
     assert.equal(warnings.length, 1);
   });
 
+  test('the data task types: names and parameter names are those of the built-in task types', () => {
+    const { document, warnings } = importTaskManagerXml(fixture('parcels-data-tasks.xml'));
+    assert.deepEqual(
+      document.tasks.map((t) => [t.name, t.type]),
+      [
+        ['copy-parcels', 'CopyTable'],
+        ['parcels-view', 'CreateView'],
+        ['parcels-summary', 'CreateComplexView'],
+        ['copy-plan', 'CopyFile'],
+      ],
+    );
+    for (const task of document.tasks) {
+      const type = builtinTaskTypes.find((t) => t.type === task.type);
+      assert.ok(type, `${task.type} is a built-in task type`);
+      const declared = listParameters(type.parameters).map((p) => p.name);
+      for (const name of Object.keys(task.parameters)) assert.ok(declared.includes(name), `${task.type}: ${name}`);
+    }
+    assert.deepEqual(document.tasks[3]?.parameters, {
+      sourceService: '${sourceService}',
+      sourcePath: '${sourcePath}',
+      targetService: '${targetService}',
+      targetPath: '${targetPath}',
+      'auto-versioned': 'true',
+    });
+    // Base64 wrapped over two lines, as XStream writes long byte arrays.
+    assert.equal(
+      document.attributes['definition'],
+      'SELECT municipality, count(*) AS parcels, sum(area_m2) AS area_m2\nFROM ${target-table-name}\nGROUP BY municipality',
+    );
+    assert.equal(document.attributes['sourceService'], 's3-archive-plans-raw');
+    // A task in two batches: each keeps its own element order and schedule.
+    assert.deepEqual(
+      document.batches.map((b) => [b.name, b.enabled, b.schedule, b.tasks]),
+      [
+        [
+          'nightly',
+          true,
+          { kind: 'cron', expression: '0 30 2 * * ?' },
+          ['copy-parcels', 'parcels-view', 'parcels-summary', 'copy-plan'],
+        ],
+        ['plan-refresh', false, { kind: 'cron', expression: '0 0 5 ? * MON-FRI' }, ['copy-plan']],
+      ],
+    );
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /time zone/);
+  });
+
   test('every imported fixture is a valid document that survives JSON and YAML', () => {
-    for (const name of ['copy-and-publish.xml', 'initializing-template.xml', 'absolute-references.xml']) {
+    for (const name of [
+      'copy-and-publish.xml',
+      'initializing-template.xml',
+      'absolute-references.xml',
+      'parcels-data-tasks.xml',
+    ]) {
       const { document } = importTaskManagerXml(fixture(name));
       assert.deepEqual(parseDocument(serializeDocument(document, 'yaml')), document, name);
       assert.deepEqual(parseDocument(serializeDocument(document, 'json')), document, name);

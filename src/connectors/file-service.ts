@@ -30,6 +30,16 @@ export interface FileService {
    * creates missing parent folders; replaces an existing file.
    */
   write(path: string, body: Readable, signal?: AbortSignal): Promise<void>;
+  /**
+   * Moves file `from` to `to` within the service, replacing an existing file there and creating
+   * missing parent folders of `to`. Atomic where the backend allows it (a local disk, SFTP with
+   * OpenSSH's posix-rename, FTP servers that replace on RNTO): readers of `to` see the old file
+   * or the new one, never neither. S3 has no rename: it copies, then deletes the source (the
+   * target still appears whole at once, but both exist for a moment). Missing `from`:
+   * `file_not_found`; a folder as `from` or `to`: `is_a_directory`; `from` equal to `to`:
+   * nothing to do. Both paths are confined like every other path.
+   */
+  rename(from: string, to: string): Promise<void>;
   /** Removes a file, or a folder with its content. Missing already: nothing to do (idempotent). */
   remove(path: string): Promise<void>;
   exists(path: string): Promise<boolean>;
@@ -38,7 +48,7 @@ export interface FileService {
 /** Narrows a connector to the file-service capability, for callers holding a plain Connector. */
 export function isFileService(connector: Connector): connector is Connector & FileService {
   const c = connector as Partial<FileService>;
-  return ['list', 'stat', 'read', 'write', 'remove', 'exists'].every(
+  return ['list', 'stat', 'read', 'write', 'rename', 'remove', 'exists'].every(
     (m) => typeof c[m as keyof FileService] === 'function',
   );
 }

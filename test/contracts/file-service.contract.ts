@@ -138,6 +138,72 @@ export function fileServiceContract(name: string, make: () => Promise<FileServic
       assert.equal(await fs.exists('failed/f.txt'), false);
     });
 
+    test('rename moves a file: gone at its old name, same bytes at the new one', async () => {
+      await put('renaming/a.bin', binary);
+      await fs.rename('renaming/a.bin', 'renaming/b.bin');
+      assert.equal(await fs.exists('renaming/a.bin'), false);
+      assert.deepEqual(await get('renaming/b.bin'), binary);
+      assert.deepEqual(
+        (await fs.list('renaming')).map((e) => e.path),
+        ['renaming/b.bin'],
+      );
+    });
+
+    test('rename replaces an existing file', async () => {
+      await put('rename-over/new.txt', 'the new content');
+      await put('rename-over/old.txt', 'a longer, older content');
+      await fs.rename('rename-over/new.txt', 'rename-over/old.txt');
+      assert.equal((await get('rename-over/old.txt')).toString(), 'the new content');
+      assert.equal((await fs.stat('rename-over/old.txt')).size, 15);
+      assert.deepEqual(
+        (await fs.list('rename-over')).map((e) => e.path),
+        ['rename-over/old.txt'],
+        'nothing else left in the folder',
+      );
+    });
+
+    test('rename into a new sub-folder creates it (unicode names too)', async () => {
+      await put('rename-deep/.staged', 'moved');
+      await fs.rename('rename-deep/.staged', 'rename-deep/neu/tiefer/données ñ.txt');
+      assert.equal((await get('rename-deep/neu/tiefer/données ñ.txt')).toString(), 'moved');
+      assert.deepEqual(
+        (await fs.list('rename-deep')).map((e) => [e.path, e.isDirectory]),
+        [['rename-deep/neu', true]],
+      );
+      await fs.rename('rename-deep/neu/tiefer/données ñ.txt', 'top-level.txt');
+      assert.equal((await get('top-level.txt')).toString(), 'moved');
+      await fs.remove('top-level.txt');
+    });
+
+    test('rename of a missing file: file_not_found (404), the target untouched', async () => {
+      await put('rename-missing/target.txt', 'keep me');
+      await assert.rejects(
+        fs.rename('rename-missing/none.txt', 'rename-missing/target.txt'),
+        userError('file_not_found', 404),
+      );
+      await assert.rejects(
+        fs.rename('rename-missing/no/such.txt', 'rename-missing/new.txt'),
+        userError('file_not_found', 404),
+      );
+      assert.equal((await get('rename-missing/target.txt')).toString(), 'keep me');
+      assert.equal(await fs.exists('rename-missing/new.txt'), false);
+    });
+
+    test('rename: folders are refused (is_a_directory), a file onto itself stays', async () => {
+      await put('rename-kinds/dir/f.txt', 'in a folder');
+      await put('rename-kinds/file.txt', 'a file');
+      await assert.rejects(fs.rename('rename-kinds/dir', 'rename-kinds/moved'), userError('is_a_directory'));
+      await assert.rejects(fs.rename('rename-kinds/file.txt', 'rename-kinds/dir'), userError('is_a_directory'));
+      await assert.rejects(fs.rename('rename-kinds/file.txt', ''), userError('is_a_directory'));
+      await fs.rename('rename-kinds/file.txt', 'rename-kinds/./file.txt');
+      assert.equal((await get('rename-kinds/file.txt')).toString(), 'a file');
+      assert.equal((await get('rename-kinds/dir/f.txt')).toString(), 'in a folder');
+      assert.deepEqual(
+        (await fs.list('rename-kinds')).map((e) => e.path),
+        ['rename-kinds/dir', 'rename-kinds/file.txt'],
+      );
+    });
+
     for (const escape of ['../outside.txt', 'a/../../outside.txt', '/etc/passwd', '..\\outside.txt', 'a\0b']) {
       test(`escapes are refused: ${JSON.stringify(escape)}`, async () => {
         const refused = userError('path_outside_root', 400);
@@ -147,6 +213,11 @@ export function fileServiceContract(name: string, make: () => Promise<FileServic
         await assert.rejects(fs.exists(escape), refused);
         await assert.rejects(fs.remove(escape), refused);
         await assert.rejects(fs.list(escape), refused);
+        await put('escapes/keep.txt', 'stays');
+        await assert.rejects(fs.rename(escape, 'escapes/in.txt'), refused);
+        await assert.rejects(fs.rename('escapes/keep.txt', escape), refused);
+        assert.equal((await get('escapes/keep.txt')).toString(), 'stays');
+        assert.equal(await fs.exists('escapes/in.txt'), false);
       });
     }
   });

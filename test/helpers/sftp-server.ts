@@ -62,8 +62,19 @@ export interface TestSftpServer {
   stop(): Promise<void>;
 }
 
+export interface SftpServerOptions {
+  /**
+   * Offer OpenSSH's `posix-rename@openssh.com` (a rename that replaces the target), as OpenSSH
+   * servers do. Off by default: the server then behaves as a plain SFTP v3 server.
+   */
+  posixRename?: boolean;
+}
+
 /** `userKey`: the private key whose public half may log in (besides the password). */
-export async function startSftpServer(userKey: { privateKey: string; passphrase?: string }): Promise<TestSftpServer> {
+export async function startSftpServer(
+  userKey: { privateKey: string; passphrase?: string },
+  options: SftpServerOptions = {},
+): Promise<TestSftpServer> {
   const root = makeTempDir('sftp-');
   const hostKey = rsaPrivateKey();
   const allowedKey = parsed(userKey.privateKey, userKey.passphrase);
@@ -83,7 +94,7 @@ export async function startSftpServer(userKey: { privateKey: string; passphrase?
     });
     connection.on('ready', () => {
       connection.on('session', (acceptSession) => {
-        acceptSession().on('sftp', (acceptSftp) => serveSftp(acceptSftp(), root));
+        acceptSession().on('sftp', (acceptSftp) => serveSftp(acceptSftp(), root, options));
       });
     });
   });
@@ -144,7 +155,7 @@ type Handle = { file: FileHandle } | { dir: string; sent: boolean };
  * Answers the SFTP requests a file service needs, confined to `root`: every path is resolved
  * against `/` first, so `..` stops at the root (the test server needs no more than that).
  */
-function serveSftp(sftp: SFTPWrapper, root: string): void {
+function serveSftp(sftp: SFTPWrapper, root: string, options: SftpServerOptions): void {
   const handles = new Map<number, Handle>();
   let nextHandle = 0;
   const local = (remote: string) => path.join(root, path.posix.resolve('/', remote));
@@ -254,8 +265,55 @@ function serveSftp(sftp: SFTPWrapper, root: string): void {
       ok(reqId);
     }),
   );
+  if (options.posixRename) {
+    offerExtension(sftp, 'posix-rename@openssh.com', '1');
+    sftp.on('EXTENDED', (reqId, name, data) => {
+      if (name !== 'posix-rename@openssh.com' || !data) return void sftp.status(reqId, STATUS_CODE.OP_UNSUPPORTED);
+      const fromLength = data.readUInt32BE(0);
+      const from = data.toString('utf8', 4, 4 + fromLength);
+      const to = data.toString('utf8', 8 + fromLength, 8 + fromLength + data.readUInt32BE(4 + fromLength));
+      // rename(2): replaces an existing target, which is the point of the extension.
+      serve(reqId, async () => void (await rename(local(from), local(to)), ok(reqId)));
+    });
+  }
   sftp.on('REALPATH', (reqId, remote) => {
     const resolved = path.posix.resolve('/', remote);
     sftp.name(reqId, [{ filename: resolved, longname: resolved, attrs: {} as Attributes }]);
   });
+}
+
+/** The VERSION packet (type 2) ssh2's server always sends: SFTP v3, no extensions. */
+const PLAIN_VERSION = Buffer.from([0, 0, 0, 5, 2, 0, 0, 0, 3]);
+
+/**
+ * Makes the server's VERSION packet announce an extension. ssh2's Server has no option for it
+ * (it sends a fixed packet), so this wraps the connection's channel writer and swaps that one
+ * packet on this channel for one naming the extension (keeping the channel window honest).
+ * Test-only: it reaches into ssh2's internals (`_protocol`, `outgoing`), checked on ssh2 1.17.
+ */
+function offerExtension(sftp: SFTPWrapper, name: string, value: string): void {
+  const internals = sftp as unknown as {
+    _protocol: { channelData(id: number, data: Buffer): void };
+    outgoing: { id: number; window: number };
+  };
+  const protocol = internals._protocol;
+  const write = protocol.channelData.bind(protocol);
+  const string = (text: string) => {
+    const bytes = Buffer.from(text);
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(bytes.length);
+    return Buffer.concat([length, bytes]);
+  };
+  const body = Buffer.concat([PLAIN_VERSION.subarray(4), string(name), string(value)]);
+  const version = Buffer.concat([Buffer.alloc(4), body]);
+  version.writeUInt32BE(body.length);
+  let sent = false;
+  protocol.channelData = (id, data) => {
+    if (!sent && id === internals.outgoing.id && data.equals(PLAIN_VERSION)) {
+      sent = true;
+      internals.outgoing.window -= version.length - data.length;
+      return write(id, version);
+    }
+    return write(id, data);
+  };
 }

@@ -109,6 +109,34 @@ export class FtpFileService implements FileService {
       });
   }
 
+  /**
+   * RNFR/RNTO with absolute paths, after creating the target's folders. Unix servers rename(2),
+   * which replaces the target atomically; a server that refuses an existing target gets it
+   * removed first (see replace()).
+   */
+  async rename(fromPath: string, toPath: string): Promise<void> {
+    const from = normalizeRelativePath(fromPath);
+    const to = normalizeRelativePath(toPath);
+    if (to === '') throw isAFolder(to);
+    if ((await this.stat(from)).isDirectory) throw isAFolder(from);
+    if (from === to) return;
+    const target = await this.stat(to).catch((error: unknown) => {
+      if ((error as UserError).code === 'file_not_found') return undefined;
+      throw error;
+    });
+    if (target?.isDirectory) throw isAFolder(to);
+    await this.sessions
+      .run(({ client, root }) => client.ensureDir(remote(root, path.posix.dirname(to))))
+      .catch((error: unknown) => {
+        throw ftpError(error, to);
+      });
+    await this.sessions
+      .run(({ client, root }) => replace(client, remote(root, from), remote(root, to)))
+      .catch((error: unknown) => {
+        throw ftpError(error, from);
+      });
+  }
+
   async remove(relPath: string): Promise<void> {
     const rel = normalizeRelativePath(relPath);
     if (rel === '') throw new UserError('cannot_remove_root', 'The root folder of a file service cannot be removed');
@@ -139,7 +167,7 @@ export class FtpFileService implements FileService {
 }
 
 /**
- * Renames `from` onto `to` in the current folder. Unix servers replace the target; some
+ * Renames `from` onto `to` (names in the current folder, or absolute paths). Unix servers replace the target; some
  * (Windows ones) refuse an existing target, so it is removed and the rename tried once more:
  * not atomic, but the only way on such servers.
  */

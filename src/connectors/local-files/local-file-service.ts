@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, type Stats } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -127,6 +127,54 @@ export class LocalFileService implements FileService {
       await rm(temp, { force: true });
       throw fsError(error, rel);
     }
+  }
+
+  /**
+   * One rename(2) within the root: atomic, and it replaces the target. Both names are resolved
+   * through their parent folders, so a link is moved as a link (never what it points to); the
+   * source is also resolved whole first, which refuses a link pointing outside the root.
+   */
+  async rename(fromPath: string, toPath: string): Promise<void> {
+    const from = normalizeRelativePath(fromPath);
+    const to = normalizeRelativePath(toPath);
+    if (from === '') throw isAFolder(from);
+    if (to === '') throw isAFolder(to);
+    if ((await this.stat(from)).isDirectory) throw isAFolder(from);
+    if (from === to) return;
+    const fromAbs = path.join(await this.resolve(path.posix.dirname(from)), path.posix.basename(from));
+    const toParent = await this.resolve(path.posix.dirname(to));
+    const toAbs = path.join(toParent, path.posix.basename(to));
+    try {
+      await mkdir(toParent, { recursive: true });
+    } catch (error) {
+      throw fsError(error, to);
+    }
+    try {
+      await rename(fromAbs, toAbs);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EXDEV') return this.moveAcrossDisks(fromAbs, toAbs, from, to);
+      // A folder at the target (or a file where a parent folder should be) is about `to`.
+      throw fsError(error, code === 'EISDIR' || code === 'ENOTDIR' ? to : from);
+    }
+  }
+
+  /**
+   * A folder inside the root may be another file system (a mount): there rename(2) fails with
+   * EXDEV, so the file is copied next to the target, renamed into place, then removed.
+   */
+  private async moveAcrossDisks(fromAbs: string, toAbs: string, from: string, to: string): Promise<void> {
+    const temp = path.join(path.dirname(toAbs), `.${path.basename(toAbs)}.${randomUUID().slice(0, 8)}.partial`);
+    try {
+      await copyFile(fromAbs, temp);
+      await rename(temp, toAbs);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw fsError(error, to);
+    }
+    await rm(fromAbs, { force: true }).catch((error: unknown) => {
+      throw fsError(error, from);
+    });
   }
 
   async remove(relPath: string): Promise<void> {

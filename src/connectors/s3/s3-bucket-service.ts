@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 
 import {
+  CopyObjectCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
@@ -142,6 +143,28 @@ export class S3BucketService implements FileService {
     } finally {
       await spooled.discard();
     }
+  }
+
+  /**
+   * S3 has no rename: CopyObject, then DeleteObject. Not atomic: the target appears whole at
+   * once (as with PutObject), but for a moment, or for good after a crash between the two
+   * requests, both keys exist; repeating the rename then finishes it. A single CopyObject
+   * handles objects up to 5 GB, which is also the most write() can store.
+   */
+  async rename(fromPath: string, toPath: string): Promise<void> {
+    const from = normalizeRelativePath(fromPath);
+    const to = normalizeRelativePath(toPath);
+    if (to === '') throw isAFolder(to);
+    // stat: file_not_found for a missing source, and tells a "folder" (key prefix) apart.
+    if ((await this.stat(from)).isDirectory) throw isAFolder(from);
+    if (from === to) return; // copying a key onto itself would fail, and the delete lose it
+    if (await this.isFolder(to).catch(this.fail(to))) throw isAFolder(to);
+    // CopySource is `bucket/key`, URL-encoded (each segment: the slashes stay).
+    const source = `${this.bucket}/${from.split('/').map(encodeURIComponent).join('/')}`;
+    await this.client
+      .send(new CopyObjectCommand({ Bucket: this.bucket, Key: to, CopySource: source }))
+      .catch(this.fail(from));
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: from })).catch(this.fail(from));
   }
 
   async remove(relPath: string): Promise<void> {

@@ -139,6 +139,25 @@ export class SftpFileService implements FileService {
     });
   }
 
+  /**
+   * OpenSSH's posix-rename where the server offers it (atomic, replaces the target); plain SFTP
+   * v3 RENAME refuses an existing target, so there the target is removed first (not atomic).
+   */
+  async rename(fromPath: string, toPath: string): Promise<void> {
+    const from = normalizeRelativePath(fromPath);
+    const to = normalizeRelativePath(toPath);
+    if (to === '') throw isAFolder(to);
+    if ((await this.stat(from)).isDirectory) throw isAFolder(from);
+    if (from === to) return;
+    const target = await this.stat(to).catch((error: unknown) => {
+      if ((error as UserError).code === 'file_not_found') return undefined;
+      throw error;
+    });
+    if (target?.isDirectory) throw isAFolder(to);
+    await this.on(to, (sftp) => makeFolders(sftp, this.config.root, path.posix.dirname(to)));
+    await this.on(from, (sftp) => replace(sftp, this.remote(from), this.remote(to)));
+  }
+
   async remove(relPath: string): Promise<void> {
     const rel = normalizeRelativePath(relPath);
     if (rel === '') throw new UserError('cannot_remove_root', 'The root folder of a file service cannot be removed');
@@ -210,7 +229,12 @@ async function replace(sftp: SFTPWrapper, from: string, to: string): Promise<voi
   try {
     await call((cb) => sftp.rename(from, to, cb));
   } catch (error) {
-    if (sftpCode(error) !== STATUS_CODE.FAILURE) throw error;
+    // FAILURE is also what other refusals get: only an existing target is worth a retry.
+    const taken = await call<Attributes>((cb) => sftp.lstat(to, cb)).then(
+      () => true,
+      () => false,
+    );
+    if (sftpCode(error) !== STATUS_CODE.FAILURE || !taken) throw error;
     await call((cb) => sftp.unlink(to, cb));
     await call((cb) => sftp.rename(from, to, cb));
   }

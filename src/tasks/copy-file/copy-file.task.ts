@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 import type { FileService } from '../../connectors/file-service.ts';
-import { UserError } from '../../errors/errors.ts';
+import { OperationalError, UserError } from '../../errors/errors.ts';
 import { normalizeRelativePath } from '../../lib/confine-path.ts';
 import { param } from '../parameter.ts';
 import type { TaskActionContext, TaskRunContext, TaskType } from '../task-type.ts';
@@ -70,7 +70,7 @@ function outcomeMessage(digest: CopyDigest, from: string, to: string): string {
  * CopyFile (Task Manager's CopyFileTask): copies one file between file services, streamed and
  * checked by size and SHA-256. A versioned target (`###`, or auto-versioned) gets the next
  * version number and commit removes the previous version; otherwise the copy is staged next to
- * the target and replaces it on commit, so a rollback leaves the old file as it was.
+ * the target and renamed onto it on commit, so a rollback leaves the old file as it was.
  */
 export const copyFileTask: TaskType<CopyFileParameters> = {
   type: 'CopyFile',
@@ -101,12 +101,15 @@ export const copyFileTask: TaskType<CopyFileParameters> = {
       if (data.previous) await service.remove(data.previous);
       return;
     }
-    // No staged copy left means an earlier attempt got through (recovery repeats commits): the
-    // temp file is removed only after the target holds a verified copy of it.
-    if (!(await service.exists(data.temp))) return;
-    // FileService has no rename: the swap is a verified copy (atomic per write()) and a remove.
-    await verifiedCopy({ service, path: data.temp }, { service, path: data.target }, { signal: ctx.signal });
-    await service.remove(data.temp);
+    // The swap is one rename (atomic where the service allows: see FileService.rename).
+    if (await service.exists(data.temp)) return service.rename(data.temp, data.target);
+    // Recovery repeats commits: no staged copy left and the target there means an earlier
+    // attempt got through, and the target is left alone (it may have changed since).
+    if (await service.exists(data.target)) return;
+    throw new OperationalError(
+      'staged_file_missing',
+      `Cannot commit '${data.target}' on file service '${data.service}': its staged copy '${data.temp}' is gone`,
+    );
   },
 
   async rollbackStaged(object, ctx) {

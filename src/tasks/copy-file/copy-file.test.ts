@@ -155,16 +155,57 @@ test('commit and rollback can be repeated (crash recovery repeats them)', async 
   assert.deepEqual(await filesIn(roots.dst), ['a.txt']);
 });
 
-test('a commit interrupted after the swap but before the clean-up finishes on the next try', async () => {
+test('a commit interrupted inside a non-atomic rename (S3: copied, not yet deleted) finishes on the next try', async () => {
   await put(roots.src, 'a.txt', 'payload');
   const run = runContext();
   await copyFileTask.run(params({ sourcePath: 'a.txt', targetPath: 'a.txt' }), run.ctx);
-  // What a crash between write() and remove() leaves: the target written, the staged copy still there.
+  // What a crash between S3's CopyObject and DeleteObject leaves: the target written, the staged copy still there.
   const temp = String(run.staged[0]!.data.temp);
   await put(roots.dst, 'a.txt', 'payload');
   await run.commit();
   assert.deepEqual(await filesIn(roots.dst), ['a.txt']);
+  assert.equal(await text(roots.dst, 'a.txt'), 'payload');
   assert.equal(temp.startsWith('.a.txt.'), true);
+});
+
+test('commit renames the staged copy (no second copy of the bytes)', async () => {
+  await put(roots.src, 'a.txt', 'payload');
+  await put(roots.dst, 'a.txt', 'old');
+  const calls: string[] = [];
+  const inner = services.dst!;
+  services.dst = {
+    ...Object.fromEntries(
+      (['list', 'stat', 'read', 'write', 'rename', 'remove', 'exists'] as const).map((m) => [
+        m,
+        (...args: unknown[]) => {
+          calls.push(m);
+          return (inner[m] as (...a: unknown[]) => unknown).apply(inner, args);
+        },
+      ]),
+    ),
+  } as unknown as FileService;
+  const run = runContext();
+  await copyFileTask.run(params({ sourcePath: 'a.txt', targetPath: 'a.txt' }), run.ctx);
+  calls.length = 0;
+  await run.commit();
+  assert.deepEqual(calls, ['exists', 'rename']);
+  assert.equal(await text(roots.dst, 'a.txt'), 'payload');
+  assert.deepEqual(await filesIn(roots.dst), ['a.txt']);
+});
+
+test('commit with the staged copy gone and no target fails clearly', async () => {
+  await put(roots.src, 'a.txt', 'payload');
+  const run = runContext();
+  await copyFileTask.run(params({ sourcePath: 'a.txt', targetPath: 'out/a.txt' }), run.ctx);
+  await rm(path.join(roots.dst, String(run.staged[0]!.data.temp)));
+  await assert.rejects(
+    run.commit(),
+    (e) =>
+      code('staged_file_missing')(e) &&
+      /^Cannot commit 'out\/a.txt' on file service 'dst': its staged copy 'out\/\.a\.txt\..*' is gone$/.test(
+        (e as Error).message,
+      ),
+  );
 });
 
 test('versioned target (###): first version 1, then the next; commit removes the previous one', async () => {
@@ -325,6 +366,7 @@ function corruptingWrapper(inner: FileService): FileService {
     list: (dir) => inner.list(dir),
     stat: (p) => inner.stat(p),
     read: (p) => inner.read(p),
+    rename: (from, to) => inner.rename(from, to),
     remove: (p) => inner.remove(p),
     exists: (p) => inner.exists(p),
     write(p: string, body: Readable, signal?: AbortSignal) {

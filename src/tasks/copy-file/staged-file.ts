@@ -14,8 +14,8 @@ export const stagedFileName = (service: string, filePath: string): string => `${
 
 /**
  * What commit and rollback need, recorded before the file is written.
- * - `replace`: the copy sits at `temp` next to `target`; commit copies it over the target and
- *   removes it, rollback removes it. The old target stays untouched until commit.
+ * - `replace`: the copy sits at `temp` next to `target`; commit renames it onto the target,
+ *   rollback removes it. The old target stays untouched until commit.
  * - `version`: the copy is the new version `target`; commit removes `previous` (the version
  *   that was the latest when the run started), rollback removes `target`.
  */

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 
-import { UserError } from '../errors/errors.ts';
+import { isGeosyncError, UserError } from '../errors/errors.ts';
 import type { Connector } from './connector.ts';
 
 /** One file or folder in a file service; `path` is relative to the service's root, `/`-separated. */
@@ -74,4 +74,15 @@ export interface FileServiceGroup {
 export function isFileServiceGroup(connector: Connector): connector is Connector & FileServiceGroup {
   const c = connector as Partial<FileServiceGroup>;
   return Array.isArray(c.members) && typeof c.member === 'function';
+}
+
+/** `exists` as every file service answers it: its own `stat`, with `file_not_found` meaning no. */
+export async function existsByStat(service: Pick<FileService, 'stat'>, path: string): Promise<boolean> {
+  try {
+    await service.stat(path);
+    return true;
+  } catch (error) {
+    if (isGeosyncError(error) && error.code === 'file_not_found') return false;
+    throw error;
+  }
 }

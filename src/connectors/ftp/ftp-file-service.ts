@@ -6,7 +6,7 @@ import type { Client, FileInfo } from 'basic-ftp';
 
 import { UserError } from '../../errors/errors.ts';
 import { normalizeRelativePath } from '../../lib/confine-path.ts';
-import { type FileEntry, type FileService, fileNotFound } from '../file-service.ts';
+import { type FileEntry, type FileService, fileNotFound, existsByStat } from '../file-service.ts';
 import { ftpError, ftpErrorCode } from './ftp-errors.ts';
 import { parseListDate } from './ftp-list-date.ts';
 import type { FtpSessions } from './ftp-sessions.ts';
@@ -155,14 +155,8 @@ export class FtpFileService implements FileService {
       });
   }
 
-  async exists(relPath: string): Promise<boolean> {
-    try {
-      await this.stat(relPath);
-      return true;
-    } catch (error) {
-      if ((error as UserError).code === 'file_not_found') return false;
-      throw error;
-    }
+  exists(relPath: string): Promise<boolean> {
+    return existsByStat(this, relPath);
   }
 }
 

@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 
 import { isGeosyncError, OperationalError, UserError } from '../../errors/errors.ts';
 import { confinePath, normalizeRelativePath } from '../../lib/confine-path.ts';
-import { type FileEntry, type FileService, fileNotFound } from '../file-service.ts';
+import { type FileEntry, type FileService, fileNotFound, existsByStat } from '../file-service.ts';
 
 /**
  * Translates a file-system failure on `relPath` into geosync's errors. Messages name the
@@ -189,13 +189,7 @@ export class LocalFileService implements FileService {
     }
   }
 
-  async exists(relPath: string): Promise<boolean> {
-    try {
-      await this.stat(relPath);
-      return true;
-    } catch (error) {
-      if ((error as UserError).code === 'file_not_found') return false;
-      throw error;
-    }
+  exists(relPath: string): Promise<boolean> {
+    return existsByStat(this, relPath);
   }
 }

@@ -14,7 +14,7 @@ import {
 
 import { UserError } from '../../errors/errors.ts';
 import { normalizeRelativePath } from '../../lib/confine-path.ts';
-import { type FileEntry, type FileService, fileNotFound } from '../file-service.ts';
+import { type FileEntry, type FileService, fileNotFound, existsByStat } from '../file-service.ts';
 import { isS3NotFound, s3Error } from './s3-errors.ts';
 import { spool } from './s3-spool.ts';
 
@@ -193,13 +193,7 @@ export class S3BucketService implements FileService {
     }
   }
 
-  async exists(relPath: string): Promise<boolean> {
-    try {
-      await this.stat(relPath);
-      return true;
-    } catch (error) {
-      if ((error as UserError).code === 'file_not_found') return false;
-      throw error;
-    }
+  exists(relPath: string): Promise<boolean> {
+    return existsByStat(this, relPath);
   }
 }

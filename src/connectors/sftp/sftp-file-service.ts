@@ -7,7 +7,7 @@ import type { Attributes, SFTPWrapper } from 'ssh2';
 
 import { OperationalError, UserError } from '../../errors/errors.ts';
 import { normalizeRelativePath } from '../../lib/confine-path.ts';
-import { type FileEntry, type FileService, fileNotFound } from '../file-service.ts';
+import { type FileEntry, type FileService, fileNotFound, existsByStat } from '../file-service.ts';
 import { STATUS_CODE, sftpCode, sftpError } from './sftp-errors.ts';
 import { call, openSftpSession, type SftpSession } from './sftp-session.ts';
 import type { SftpConfig } from './sftp.config.ts';
@@ -164,14 +164,8 @@ export class SftpFileService implements FileService {
     await this.on(rel, (sftp) => removeTree(sftp, this.remote(rel)));
   }
 
-  async exists(relPath: string): Promise<boolean> {
-    try {
-      await this.stat(relPath);
-      return true;
-    } catch (error) {
-      if ((error as UserError).code === 'file_not_found') return false;
-      throw error;
-    }
+  exists(relPath: string): Promise<boolean> {
+    return existsByStat(this, relPath);
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,466 @@
+import { UserError } from '../../errors/errors.ts';
+import type { LayerDefinition, LayerMetadata, PostgisSource, PublishedLayer, RasterFileSource } from '../publisher.ts';
+import { type GeoserverClient, path } from './geoserver-client.ts';
+import { httpError } from './geoserver-errors.ts';
+import {
+  asList,
+  type CoverageStoreJson,
+  type DataStoreJson,
+  fromEntries,
+  type LayerJson,
+  locationFromHref,
+  metadataFields,
+  metadataOf,
+  type ResourceJson,
+  type ResourceLocation,
+  toEntries,
+} from './geoserver-json.ts';
+import { dataStoreName, isSld, prefixed, type QualifiedRef } from './geoserver-names.ts';
+import { ensureSldStyle, findNamedStyle, removeStyleIfUnused, type StyleRef } from './geoserver-styles.ts';
+
+/** A layer as found on GeoServer: the layer document and where its resource lives. */
+export interface FoundLayer {
+  layer: LayerJson;
+  location: ResourceLocation;
+}
+
+const storesOf = (kind: ResourceLocation['kind']) => (kind === 'featureType' ? 'datastores' : 'coveragestores');
+const resourcesOf = (kind: ResourceLocation['kind']) => (kind === 'featureType' ? 'featuretypes' : 'coverages');
+/** The JSON root of a resource body: `featureType` or `coverage`. */
+const rootOf = (kind: ResourceLocation['kind']) => kind;
+
+export const storePath = (l: Pick<ResourceLocation, 'workspace' | 'kind' | 'store'>): string =>
+  `${path`/workspaces/${l.workspace}`}/${storesOf(l.kind)}${path`/${l.store}`}`;
+
+export const resourcePath = (l: ResourceLocation): string =>
+  `${storePath(l)}/${resourcesOf(l.kind)}${path`/${l.name}`}`;
+
+/** A 500 whose text is one of CatalogImpl's duplicate messages ("... already exists ..."). */
+const isDuplicate = (status: number, body: string) => status === 500 && /already exists/i.test(body);
+
+/** The layer `ref`, or undefined; found through `GET /layers/ws:name` (quietOnNotFound). */
+export async function findLayer(
+  client: GeoserverClient,
+  ref: QualifiedRef,
+  signal: AbortSignal,
+): Promise<FoundLayer | undefined> {
+  const answer = await client.getJson<{ layer: LayerJson }>(`/layers/${prefixed(ref)}`, signal);
+  if (!answer) return undefined;
+  const href = answer.layer.resource?.href ?? '';
+  const location = locationFromHref(href);
+  if (!location) {
+    throw new UserError(
+      'layer_unsupported',
+      `Layer '${ref.workspace}:${ref.name}' on GeoServer at ${client.host} is not served from a data or coverage store`,
+    );
+  }
+  return { layer: answer.layer, location };
+}
+
+export async function requireLayer(
+  client: GeoserverClient,
+  ref: QualifiedRef,
+  signal: AbortSignal,
+): Promise<FoundLayer> {
+  const found = await findLayer(client, ref, signal);
+  if (!found) {
+    throw new UserError(
+      'layer_not_found',
+      `Layer '${ref.workspace}:${ref.name}' does not exist on GeoServer at ${client.host}`,
+      {
+        status: 404,
+      },
+    );
+  }
+  return found;
+}
+
+async function putResource(
+  client: GeoserverClient,
+  location: ResourceLocation,
+  fields: Record<string, unknown>,
+  signal: AbortSignal,
+): Promise<void> {
+  await client.rest('PUT', resourcePath(location), signal, { json: { [rootOf(location.kind)]: fields } });
+}
+
+/** The style of a layer document: `ws:name` or a name plus workspace for a workspace style. */
+function styleOf(style: LayerJson['defaultStyle']): StyleRef | undefined {
+  if (!style?.name) return undefined;
+  const at = style.name.indexOf(':');
+  if (at >= 0) return { workspace: style.name.slice(0, at), name: style.name.slice(at + 1) };
+  return { name: style.name, ...(style.workspace ? { workspace: style.workspace } : {}) };
+}
+
+/** The layer as published: resource metadata, store settings (no password: GeoServer keeps it encrypted). */
+export async function readLayer(
+  client: GeoserverClient,
+  ref: QualifiedRef,
+  signal: AbortSignal,
+): Promise<Omit<PublishedLayer, 'readRoles'> | undefined> {
+  const found = await findLayer(client, ref, signal);
+  if (!found) return undefined;
+  const { location } = found;
+  const resource = await client.getJson<Record<string, ResourceJson>>(resourcePath(location), signal);
+  const r = resource?.[rootOf(location.kind)];
+  if (!r) return undefined;
+  let source: PublishedLayer['source'];
+  if (location.kind === 'featureType') {
+    const store = (await client.getJson<{ dataStore: DataStoreJson }>(storePath(location), signal))?.dataStore;
+    const params = fromEntries(store?.connectionParameters);
+    if (params.dbtype !== 'postgis') {
+      throw new UserError(
+        'layer_unsupported',
+        `Layer '${ref.workspace}:${ref.name}' is served from a ${params.dbtype ?? 'unknown'} store, which geosync does not manage`,
+      );
+    }
+    source = {
+      kind: 'postgis',
+      host: params.host ?? '',
+      port: Number(params.port ?? 5432),
+      database: params.database ?? '',
+      user: params.user ?? '',
+      schema: params.schema ?? 'public',
+      table: r.nativeName ?? r.name,
+    };
+  } else {
+    const store = (await client.getJson<{ coverageStore: CoverageStoreJson }>(storePath(location), signal))
+      ?.coverageStore;
+    const url = store?.url ?? '';
+    source = {
+      kind: 'geotiff',
+      path: url.startsWith('file://') ? url.slice('file://'.length) : url.replace(/^file:/, ''),
+    };
+  }
+  const style = styleOf(found.layer.defaultStyle);
+  return {
+    workspace: ref.workspace,
+    name: ref.name,
+    source,
+    metadata: metadataOf(r),
+    advertised: r.advertised !== false,
+    ...(style ? { style: style.name } : {}),
+  };
+}
+
+/** Undo steps of a publication, run in reverse when a later step fails (best effort). */
+type Undo = () => Promise<unknown>;
+
+async function undoAll(undo: Undo[]): Promise<void> {
+  for (const step of undo.reverse()) {
+    try {
+      await step();
+    } catch {
+      // Best effort: the original failure is what the caller must see.
+    }
+  }
+}
+
+async function ensureWorkspace(client: GeoserverClient, workspace: string, signal: AbortSignal, undo: Undo[]) {
+  if (await client.getJson(path`/workspaces/${workspace}`, signal)) return;
+  // 409: created meanwhile by someone else, which is as good.
+  const created = await client.rest('POST', '/workspaces', signal, {
+    json: { workspace: { name: workspace } },
+    allow: [409],
+  });
+  if (created.status === 201) {
+    undo.push(() =>
+      client.rest('DELETE', path`/workspaces/${workspace}`, AbortSignal.timeout(10_000), { allow: [403, 404] }),
+    );
+  }
+}
+
+function connectionParameters(source: PostgisSource): Record<string, string> {
+  return {
+    dbtype: 'postgis',
+    host: source.host,
+    port: String(source.port),
+    database: source.database,
+    schema: source.schema,
+    user: source.user,
+    ...(source.password ? { passwd: source.password } : {}),
+    'Expose primary keys': 'true',
+    'Estimated extends': 'true',
+  };
+}
+
+/**
+ * The workspace's store for `source` (dataStoreName): reused when it points at the same
+ * database and schema (the user is updated if it changed), created otherwise. A store of that
+ * name pointing elsewhere is refused rather than re-pointed under other layers' feet.
+ */
+async function ensureDataStore(
+  client: GeoserverClient,
+  workspace: string,
+  source: PostgisSource,
+  signal: AbortSignal,
+  undo: Undo[],
+): Promise<string> {
+  const name = dataStoreName(source);
+  const location = { workspace, kind: 'featureType' as const, store: name };
+  const params = connectionParameters(source);
+  const body = { dataStore: { name, type: 'PostGIS', enabled: true, connectionParameters: toEntries(params) } };
+  let existing = (await client.getJson<{ dataStore: DataStoreJson }>(storePath(location), signal))?.dataStore;
+  if (!existing) {
+    const created = await client.rest('POST', path`/workspaces/${workspace}/datastores`, signal, {
+      json: body,
+      allow: [500],
+    });
+    if (created.status === 201) {
+      undo.push(() =>
+        client.rest('DELETE', `${storePath(location)}?recurse=true`, AbortSignal.timeout(10_000), { allow: [404] }),
+      );
+      return name;
+    }
+    if (!isDuplicate(created.status, created.body)) {
+      throw httpError({
+        host: client.host,
+        what: `creating store '${name}'`,
+        status: 500,
+        body: client.redact(created.body),
+      });
+    }
+    existing = (await client.getJson<{ dataStore: DataStoreJson }>(storePath(location), signal))?.dataStore;
+  }
+  const current = fromEntries(existing?.connectionParameters);
+  const same = (['host', 'port', 'database', 'schema'] as const).every((k) => current[k] === params[k]);
+  if (current.dbtype !== 'postgis' || !same) {
+    throw new UserError(
+      'store_conflict',
+      `Store '${name}' in workspace '${workspace}' on GeoServer at ${client.host} points at another database ` +
+        `(${current.host ?? '?'}:${current.port ?? '?'}/${current.database ?? '?'}, schema ${current.schema ?? '?'}): rename or remove it`,
+      { status: 409 },
+    );
+  }
+  if (current.user !== params.user) await client.rest('PUT', storePath(location), signal, { json: body });
+  return name;
+}
+
+const fileUrl = (file: string) => (file.startsWith('/') ? `file://${file}` : `file:${file}`);
+const baseName = (file: string) => (file.split('/').pop() ?? file).replace(/\.[^.]*$/, '');
+
+/** The coverage store of a GeoTIFF layer, named after the layer, pointing at the file by reference. */
+async function ensureCoverageStore(
+  client: GeoserverClient,
+  ref: QualifiedRef,
+  source: RasterFileSource,
+  signal: AbortSignal,
+  undo: Undo[],
+): Promise<ResourceLocation> {
+  const location: ResourceLocation = { workspace: ref.workspace, kind: 'coverage', store: ref.name, name: ref.name };
+  const store = {
+    name: ref.name,
+    type: 'GeoTIFF',
+    enabled: true,
+    workspace: { name: ref.workspace },
+    url: fileUrl(source.path),
+  };
+  if (await client.getJson(storePath(location), signal)) {
+    await client.rest('PUT', storePath(location), signal, { json: { coverageStore: store } });
+    return location;
+  }
+  await client.rest('POST', path`/workspaces/${ref.workspace}/coveragestores`, signal, {
+    json: { coverageStore: store },
+  });
+  undo.push(() =>
+    client.rest('DELETE', `${storePath(location)}?recurse=true`, AbortSignal.timeout(10_000), { allow: [404] }),
+  );
+  return location;
+}
+
+/**
+ * POSTs a resource (GeoServer creates its layer too). A duplicate (500 "already exists") means
+ * a resource of that name has no layer any more (an earlier removal stopped half-way): it is
+ * removed and the POST repeated.
+ */
+async function createResource(
+  client: GeoserverClient,
+  location: ResourceLocation,
+  fields: Record<string, unknown>,
+  signal: AbortSignal,
+): Promise<void> {
+  const collection = `${storePath(location)}/${resourcesOf(location.kind)}`;
+  const body = { json: { [rootOf(location.kind)]: fields }, allow: [500] };
+  let created = await client.rest('POST', collection, signal, body);
+  if (isDuplicate(created.status, created.body)) {
+    await client.rest('DELETE', `${resourcePath(location)}?recurse=true`, signal, { allow: [404] });
+    created = await client.rest('POST', collection, signal, body);
+  }
+  if (created.status === 500) {
+    const what = isDuplicate(created.status, created.body)
+      ? `a resource named '${location.name}' already exists in workspace '${location.workspace}' (in another store)`
+      : client.redact(created.body.trim().slice(0, 300));
+    throw new UserError(
+      'layer_conflict',
+      `GeoServer at ${client.host} cannot create layer '${location.workspace}:${location.name}': ${what}`,
+      {
+        status: 409,
+      },
+    );
+  }
+}
+
+/**
+ * Creates or replaces a layer: workspace, style (before anything else that could be refused),
+ * store, resource with metadata and advertised flag, default style. Objects created by this call
+ * are removed again if a later step fails.
+ */
+export async function publish(
+  client: GeoserverClient,
+  ref: QualifiedRef,
+  layer: LayerDefinition,
+  signal: AbortSignal,
+): Promise<void> {
+  const { source } = layer;
+  if (source.kind === 'embedded') {
+    throw new UserError(
+      'source_unsupported',
+      `GeoServer cannot serve '${source.schema}.${source.table}' of geosync's own store: copy it to a PostGIS database GeoServer can reach first`,
+      { details: [{ field: 'source', message: 'embedded tables are served by the built-in publisher only' }] },
+    );
+  }
+  if (source.kind === 'geotiff' && source.path.trim() === '') {
+    throw new UserError('invalid_layer', 'The GeoTIFF path is empty', {
+      details: [{ field: 'source.path', message: 'required' }],
+    });
+  }
+  if (source.kind === 'postgis') client.addSecret(source.password);
+  const workspaceExisted = (await client.getJson(path`/workspaces/${ref.workspace}`, signal)) !== undefined;
+  const named =
+    layer.style && !isSld(layer.style)
+      ? await findNamedStyle(client, ref, layer.style, workspaceExisted, signal)
+      : undefined;
+  const undo: Undo[] = [];
+  try {
+    await ensureWorkspace(client, ref.workspace, signal, undo);
+    const style =
+      layer.style && isSld(layer.style) ? await ensureSldStyle(client, ref.workspace, layer.style, signal) : named;
+    let existing = await findLayer(client, ref, signal);
+    const fields = { ...metadataFields(layer.metadata, true), advertised: layer.advertised, enabled: true };
+    let location: ResourceLocation;
+    if (source.kind === 'postgis') {
+      const store = await ensureDataStore(client, ref.workspace, source, signal, undo);
+      location = { workspace: ref.workspace, kind: 'featureType', store, name: ref.name };
+      Object.assign(fields, { name: ref.name, nativeName: source.table });
+    } else {
+      location = await ensureCoverageStore(client, ref, source, signal, undo);
+    }
+    if (existing && (existing.location.kind !== location.kind || existing.location.store !== location.store)) {
+      await removeResource(client, ref, existing, signal);
+      existing = undefined;
+    }
+    if (existing) {
+      await putResource(client, location, fields, signal);
+    } else if (location.kind === 'featureType') {
+      await createResource(client, location, fields, signal);
+    } else {
+      // Name-only POST (GeoServer builds the coverage from the file), then the metadata by PUT:
+      // a POST with metadata but no srs would have its title and abstract dropped.
+      const native = baseName((source as RasterFileSource).path);
+      await createResource(
+        client,
+        location,
+        { name: ref.name, nativeName: native, nativeCoverageName: native },
+        signal,
+      );
+      await putResource(client, location, fields, signal);
+    }
+    if (style) {
+      await client.rest('PUT', `/layers/${prefixed(ref)}`, signal, {
+        json: {
+          layer: {
+            defaultStyle: style.workspace ? { name: style.name, workspace: style.workspace } : { name: style.name },
+          },
+        },
+      });
+    }
+  } catch (error) {
+    if (!signal.aborted) await undoAll(undo);
+    throw error;
+  }
+}
+
+/** Deletes the layer and its resource; then the store if nothing else uses it, and an unused geosync style. */
+export async function removeResource(
+  client: GeoserverClient,
+  ref: QualifiedRef,
+  found: FoundLayer,
+  signal: AbortSignal,
+): Promise<void> {
+  const { location } = found;
+  await client.rest('DELETE', `/layers/${prefixed(ref)}`, signal, { allow: [404] });
+  await client.rest('DELETE', `${resourcePath(location)}?recurse=true`, signal, { allow: [404] });
+  const listing = await client.getJson<Record<string, Record<string, unknown> | ''>>(
+    `${storePath(location)}/${resourcesOf(location.kind)}`,
+    signal,
+  );
+  const collection = listing?.[`${rootOf(location.kind)}s`];
+  const left = collection ? asList(collection[rootOf(location.kind)] as never) : [];
+  if (listing && left.length === 0) await client.rest('DELETE', storePath(location), signal, { allow: [403, 404] });
+  const style = styleOf(found.layer.defaultStyle);
+  if (style) await removeStyleIfUnused(client, style, signal);
+}
+
+/**
+ * Renames the resource (and so its layer) with a partial PUT, as the Task Manager commits; a
+ * coverage store named after the layer is renamed along. Repeating a rename that happened is a
+ * no-op (recovery); a taken target name is refused.
+ */
+export async function rename(client: GeoserverClient, from: QualifiedRef, to: QualifiedRef, signal: AbortSignal) {
+  if (from.workspace !== to.workspace) {
+    throw new UserError(
+      'invalid_layer',
+      `GeoServer cannot move layer '${from.name}' to another workspace ('${from.workspace}' → '${to.workspace}')`,
+    );
+  }
+  if (from.name === to.name) return;
+  const found = await findLayer(client, from, signal);
+  const target = await findLayer(client, to, signal);
+  if (!found) {
+    if (target) return;
+    throw new UserError(
+      'layer_not_found',
+      `Layer '${from.workspace}:${from.name}' does not exist on GeoServer at ${client.host}`,
+      {
+        status: 404,
+      },
+    );
+  }
+  if (target) {
+    throw new UserError(
+      'layer_exists',
+      `Layer '${to.workspace}:${to.name}' already exists on GeoServer at ${client.host}`,
+      {
+        status: 409,
+      },
+    );
+  }
+  await putResource(client, found.location, { name: to.name }, signal);
+  const { location } = found;
+  if (location.kind === 'coverage' && location.store === from.name) {
+    const free = !(await client.getJson(storePath({ ...location, store: to.name }), signal));
+    if (free) await client.rest('PUT', storePath(location), signal, { json: { coverageStore: { name: to.name } } });
+  }
+}
+
+export async function setAdvertised(
+  client: GeoserverClient,
+  ref: QualifiedRef,
+  advertised: boolean,
+  signal: AbortSignal,
+) {
+  const { location } = await requireLayer(client, ref, signal);
+  await putResource(client, location, { advertised }, signal);
+}
+
+/** Partial: fields of `metadata` left undefined keep their value on GeoServer. */
+export async function updateMetadata(
+  client: GeoserverClient,
+  ref: QualifiedRef,
+  metadata: LayerMetadata,
+  signal: AbortSignal,
+) {
+  const { location } = await requireLayer(client, ref, signal);
+  const fields = metadataFields(metadata, false);
+  if (Object.keys(fields).length > 0) await putResource(client, location, fields, signal);
+}

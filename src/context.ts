@@ -15,6 +15,7 @@ import type { RunsService } from './domain/runs/runs.service.ts';
 import type { TokensService } from './domain/auth/tokens.service.ts';
 import type { ConnectionsService } from './domain/connections/connections.service.ts';
 import type { FilesService } from './domain/files/files.service.ts';
+import type { OgcService } from './domain/publication/ogc.service.ts';
 import type { RolesService } from './domain/roles/roles.service.ts';
 import type { UsersService } from './domain/users/users.service.ts';
 import type { WorkspacesService } from './domain/workspaces/workspaces.service.ts';
@@ -33,6 +34,8 @@ export interface GeosyncContext {
   connections: ConnectionsService;
   /** Browsing and uploading files of file-service connections. */
   files: FilesService;
+  /** The built-in publisher's layers over OGC API Features and vector tiles (/ogc). */
+  ogc: OgcService;
   connectorTypes: { list(): ConnectorType[]; creatable(): ConnectorType[]; get(type: string): ConnectorType };
   taskTypes: TaskTypeRegistry;
   configurations: ConfigurationsService;

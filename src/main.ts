@@ -13,6 +13,7 @@ import { createConnectionsService } from './domain/connections/connections.servi
 import { createTaskConnections } from './domain/connections/task-connections.ts';
 import { embeddedDatabase } from './embedded-database.ts';
 import { createFilesService } from './domain/files/files.service.ts';
+import { createOgcService } from './domain/publication/ogc.service.ts';
 import type { GeosyncContext } from './context.ts';
 import { createRolesService } from './domain/roles/roles.service.ts';
 import { LoginLimiter } from './domain/security/login-limiter.ts';
@@ -95,6 +96,7 @@ export async function createGeosync(
       workspaces: createWorkspacesService(store.db),
       connections,
       files: createFilesService({ connections, dataDir, ...config.files }),
+      ogc: createOgcService({ db: store.db, dataDir, ready: () => ctx.extensionsReady }),
       connectorTypes,
       ...orchestration,
       startEngine: async () => {

@@ -39,8 +39,9 @@ export interface BuiltinConnection {
 }
 
 /**
- * The built-in connections: the `local` database (the embedded store) and the `local` file
- * service (`<dataDir>/files`).
+ * The built-in connections: the `local` database (the embedded store), the `local` file
+ * service (`<dataDir>/files`) and the `local` map server (the built-in publisher, serving
+ * tables of the embedded store under /ogc).
  */
 export const builtinConnections: readonly BuiltinConnection[] = [
   {
@@ -54,5 +55,11 @@ export const builtinConnections: readonly BuiltinConnection[] = [
     type: localFilesConnectorType.type,
     description: "The files folder in geosync's data folder",
     config: { ...builtinLocalFilesConfig },
+  },
+  {
+    name: 'local',
+    type: builtinPublisherConnectorType.type,
+    description: "geosync's built-in map server (OGC API Features and vector tiles under /ogc)",
+    config: {},
   },
 ];

@@ -51,6 +51,6 @@ describe('connector registry', () => {
       assert.ok(!seen.has(key), `two built-in ${key}`);
       seen.add(key);
     }
-    assert.deepEqual([...seen].sort(), ['database/local', 'file_service/local']);
+    assert.deepEqual([...seen].sort(), ['database/local', 'file_service/local', 'map_server/local']);
   });
 });

@@ -187,6 +187,22 @@ export interface RunLogTable {
   message: string;
 }
 
+/** A layer the built-in publisher serves (0003_publication.sql). */
+export interface PublishedLayersTable {
+  id: Generated<string>;
+  map_server: string;
+  workspace: string | null;
+  name: string;
+  source: Json;
+  metadata: Json;
+  advertised: Generated<boolean>;
+  read_roles: string[] | null;
+  style: string | null;
+  cache: NullableJson;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
 /** geosync's own tables, as Kysely sees them. */
 export interface Database {
   roles: RolesTable;
@@ -207,4 +223,5 @@ export interface Database {
   task_claims: TaskClaimsTable;
   staged_objects: StagedObjectsTable;
   run_log: RunLogTable;
+  published_layers: PublishedLayersTable;
 }

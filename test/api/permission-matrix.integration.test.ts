@@ -79,12 +79,22 @@ const EXPECTED: Record<string, Rule> = {
   'POST /api/v1/runs/:id/interrupt': 'authenticated',
   'GET /api/v1/runs/:id/events': 'authenticated',
   'GET /api/v1/task-types': 'authenticated',
+  // The built-in publisher (OGC API Features, vector tiles): public; the service checks each
+  // layer's advertised flag and read roles (test/api/ogc.integration.test.ts).
+  'GET /ogc': 'public',
+  'GET /ogc/conformance': 'public',
+  'GET /ogc/collections': 'public',
+  'GET /ogc/collections/:collectionId': 'public',
+  'GET /ogc/collections/:collectionId/items': 'public',
+  'GET /ogc/collections/:collectionId/items/:featureId': 'public',
+  'GET /ogc/collections/:collectionId/tiles/:z/:x/:y.mvt': 'public',
 };
 
 /** API docs pages and the web UI's static files: public by design. */
 const SYSTEM = ['/healthz', '/readyz', '/metrics'];
+const isServed = (url: string) => SYSTEM.includes(url) || url === '/ogc' || url.startsWith('/ogc/');
 const isStaticRoute = (method: string, url: string) =>
-  url.startsWith('/api/docs') || (method === 'GET' && !url.startsWith('/api/') && !SYSTEM.includes(url));
+  url.startsWith('/api/docs') || (method === 'GET' && !url.startsWith('/api/') && !isServed(url));
 
 const LEVELS = { reader: 1, writer: 2, wsadmin: 3, admin: 4 } as const;
 
@@ -131,6 +141,9 @@ after(async () => {
 });
 
 function concretePath(method: string, url: string): string {
+  if (url.startsWith('/ogc')) {
+    return url.replace(':collectionId', 'no-such-layer').replace(':featureId', '1').replace(':z/:x/:y', '0/0/0');
+  }
   return url.replace(':name', 'no-such-role').replace(':id', () => {
     if (url.startsWith('/api/v1/workspaces')) return method === 'DELETE' ? randomUUID() : workspaceId;
     if (url.startsWith('/api/v1/connections/')) {

@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # System packages the tests need. Add new ones here (gdal-bin, mapserver-bin, ...).
-APT_PACKAGES="postgresql-15 postgresql-15-postgis-3 chromium fonts-dejavu-core fonts-liberation mariadb-server"
+APT_PACKAGES="postgresql-15 postgresql-15-postgis-3 chromium fonts-dejavu-core fonts-liberation mariadb-server mapserver-bin cgi-mapserver mapcache-tools"
 
 now_ms() { date +%s%3N; }
 seconds_since() { awk -v a="$1" -v b="$(now_ms)" 'BEGIN { printf "%.1f s", (b - a) / 1000 }'; }

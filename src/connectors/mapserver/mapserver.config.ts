@@ -2,21 +2,40 @@ import path from 'node:path';
 
 import { z } from 'zod';
 
-/**
- * Settings of a MapServer that geosync writes a mapfile for. MapServer reads the mapfile from
- * its own disk, so the path is absolute as MapServer sees it; `url` is where clients reach it.
- */
-export const mapserverConfigSchema = z.strictObject({
-  mapfile: z
+const absolutePath = (extension: RegExp, message: string) =>
+  z
     .string()
     .min(1)
     .max(1024)
-    .regex(/\.map$/i, 'must end with .map')
-    .refine((p) => path.posix.isAbsolute(p) && !p.includes('\0'), 'must be an absolute path')
-    .describe('Absolute path of the mapfile geosync maintains, e.g. /srv/mapserver/geosync.map.'),
+    .regex(extension, message)
+    .refine((p) => path.posix.isAbsolute(p) && !p.includes('\0'), 'must be an absolute path');
+
+/**
+ * Settings of a MapServer that geosync writes a mapfile for. geosync manages the files on a
+ * disk it shares with MapServer, at the same paths (same machine, or a volume mounted at the
+ * same place): the main mapfile, a folder `<mapfile name>-layers/` next to it with one include per
+ * layer, and optionally a MapCache configuration with its tile folder `<name>-tiles/` next to it.
+ * `url` is where clients (and MapCache) reach the MapServer serving that mapfile.
+ */
+export const mapserverConfigSchema = z.strictObject({
+  mapfile: absolutePath(/\.map$/i, 'must end with .map').describe(
+    'Absolute path of the mapfile geosync maintains, e.g. /srv/mapserver/geosync.map. geosync owns it and the folder <name>-layers next to it.',
+  ),
   url: z
     .url({ protocol: /^https?$/ })
-    .describe('Public URL of the MapServer endpoint, e.g. https://maps.example.org/cgi-bin/mapserv.'),
+    .describe(
+      'Public URL of the MapServer endpoint serving this mapfile, e.g. https://maps.example.org/cgi-bin/mapserv?map=GEOSYNC.',
+    ),
+  configFile: absolutePath(/\.conf$/i, 'must end with .conf')
+    .optional()
+    .describe(
+      "MapServer's config file (MAPSERVER_CONFIG_FILE), used when geosync runs map2img to check a mapfile; default: a minimal one of geosync's.",
+    ),
+  mapcacheConfig: absolutePath(/\.xml$/i, 'must end with .xml')
+    .optional()
+    .describe(
+      'Absolute path of the MapCache configuration geosync maintains (tile cache), e.g. /srv/mapcache/geosync.xml; tiles go to <name>-tiles next to it. Without it, no cache.',
+    ),
 });
 
 export type MapserverConfig = z.infer<typeof mapserverConfigSchema>;

@@ -24,11 +24,13 @@ test('log in and list connections on the embedded store', async () => {
   const client = new ApiClient(server.url);
   assert.equal((await client.login('admin', server.adminPassword)).status, 200);
   const list = await client.request<{ total: number }>('GET', '/api/v1/connections');
-  assert.equal(list.body.total, 2);
+  assert.equal(list.body.total, 3, 'the built-in database, file service and map server');
   assert.equal((await fetch(`${server.url}/readyz`)).status, 200);
 });
 
-test('a 1 s store query delays /healthz by less than 50 ms', async () => {
+// Blocked, /healthz would wait the whole second; idle, the delay stays under 50 ms
+// (docs/figures.md); 250 ms leaves room for a loaded CI machine.
+test('a 1 s store query does not hold /healthz back (delay < 250 ms)', async () => {
   const baseline: number[] = [];
   for (let i = 0; i < 5; i++) {
     const t = performance.now();
@@ -47,7 +49,7 @@ test('a 1 s store query delays /healthz by less than 50 ms', async () => {
   await slow;
   const delay = Math.max(...during) - Math.min(...baseline);
   assert.ok(
-    delay < 50,
+    delay < 250,
     `healthz took up to ${Math.max(...during).toFixed(1)} ms during the query (baseline ${Math.min(...baseline).toFixed(1)} ms)`,
   );
 });

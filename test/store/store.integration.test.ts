@@ -143,7 +143,10 @@ for (const backend of ['pglite', 'postgres'] as const) {
   });
 }
 
-test('PGlite runs in a worker: a 1 s query does not delay the event loop by more than 50 ms', async () => {
+// On the main thread the delay would be the whole second; on an idle machine it stays under
+// 50 ms (docs/figures.md). 250 ms leaves room for a loaded 2-core CI machine running two test
+// files at once, and still tells the two apart.
+test('PGlite runs in a worker: a 1 s query does not block the event loop (delay < 250 ms)', async () => {
   const { store, cleanup } = await openBackend('pglite');
   try {
     const delays: number[] = [];
@@ -157,7 +160,7 @@ test('PGlite runs in a worker: a 1 s query does not delay the event loop by more
     clearInterval(timer);
     const worst = Math.max(...delays);
     assert.ok(delays.length > 50, `the timer kept firing (${delays.length} ticks)`);
-    assert.ok(worst < 50, `worst event-loop delay ${worst.toFixed(1)} ms`);
+    assert.ok(worst < 250, `worst event-loop delay ${worst.toFixed(1)} ms`);
     assert.equal(await store.ping(), true);
   } finally {
     await cleanup();

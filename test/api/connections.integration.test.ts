@@ -29,10 +29,14 @@ after(async () => {
   await server?.close();
 });
 
-test('the built-in local database and file service exist and test ok', async () => {
+test('the built-in local database, file service and map server exist and test ok', async () => {
   const list = await admin.request<{ items: Conn[]; total: number }>('GET', '/api/v1/connections');
   const builtins = list.body.items.filter((c) => c.builtin).map((c) => `${c.kind}:${c.name}:${c.type}`);
-  assert.deepEqual(builtins.sort(), ['database:local:embedded-postgis', 'file_service:local:local-files']);
+  assert.deepEqual(builtins.sort(), [
+    'database:local:embedded-postgis',
+    'file_service:local:local-files',
+    'map_server:local:builtin-publisher',
+  ]);
   for (const c of list.body.items.filter((x) => x.builtin)) {
     const result = await admin.request<{ ok: boolean; message: string }>('POST', `/api/v1/connections/${c.id}/test`);
     assert.equal(result.status, 200);

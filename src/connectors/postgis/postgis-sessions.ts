@@ -8,6 +8,8 @@ import { describePgError } from './postgis-check.ts';
 import { connectClient, createPool, destroyClient } from './postgis-client.ts';
 import type { PostgisConfig } from './postgis.config.ts';
 
+const COPY_BUFFER_BYTES = 1024 * 1024;
+
 const ignore = () => undefined;
 
 /** SQLSTATEs of a login the settings must fix: bad password, no access, no such database. */
@@ -30,8 +32,9 @@ function sessionOf(client: pg.PoolClient): PgSession {
       const result = await client.query(sql, [...params]);
       return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
     },
-    copyOut: (sql) => client.query(copyTo(sql)),
-    copyIn: (sql) => client.query(copyFrom(sql)),
+    // Large buffers: COPY moves hundreds of MB, and small ones pause the socket every 16 KiB.
+    copyOut: (sql) => client.query(copyTo(sql, { highWaterMark: COPY_BUFFER_BYTES })),
+    copyIn: (sql) => client.query(copyFrom(sql, { highWaterMark: COPY_BUFFER_BYTES })),
   };
 }
 

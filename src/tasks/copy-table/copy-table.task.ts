@@ -1,20 +1,17 @@
 import { z } from 'zod';
 
-import type { DatabaseSource, PostgresDatabase, TableDescription } from '../../connectors/database.ts';
+import type { PostgresDatabase } from '../../connectors/database.ts';
 import { isPostgresSource } from '../../connectors/database.ts';
-import { isGeosyncError, UserError } from '../../errors/errors.ts';
-import {
-  parseQualifiedName,
-  type QualifiedName,
-  quoteQualified,
-  tableNameCandidates,
-} from '../../lib/sql-identifiers.ts';
+import { UserError } from '../../errors/errors.ts';
+import { quoteQualified, tableNameCandidates } from '../../lib/sql-identifiers.ts';
 import { param } from '../parameter.ts';
 import { assertNotReserved } from '../sql/reserved.ts';
 import { inTransaction } from '../sql/transaction.ts';
-import { dropStaged, type StagedRelation, stagedKey, swapIn, tempName, truncateIdentifier } from '../sql/staging.ts';
+import { dropStaged, type StagedRelation, stagedKey, swapIn, tempName } from '../sql/staging.ts';
 import type { StagedObject, TaskRunContext, TaskType } from '../task-type.ts';
+import { buildIndexes } from './build-indexes.ts';
 import { copyRows } from './copy-rows.ts';
+import { resolveSource, sourceTableName, targetTable } from './resolve-names.ts';
 import { planTarget } from './target-ddl.ts';
 
 const parameters = z.strictObject({
@@ -23,72 +20,7 @@ const parameters = z.strictObject({
   'target-database': param.database('PostgreSQL database to copy into'),
   'target-table-name': param.table('target-database', 'Name in the target (default: the same name)').optional(),
 });
-type Parameters = z.infer<typeof parameters>;
-
-/** Where the rows come from: the table itself, or the staged copy an earlier task of the run is making. */
-interface ResolvedSource {
-  description: TableDescription;
-  /** The name the source connector reads (PostgreSQL: quoted, so it means exactly one table). */
-  readName: string;
-  qualified?: QualifiedName;
-  /** The source's own table name, to re-prefix index names. */
-  tableName: string;
-}
-
-async function resolveSource(source: DatabaseSource, params: Parameters, ctx: TaskRunContext): Promise<ResolvedSource> {
-  const name = params['table-name'];
-  if (!isPostgresSource(source)) {
-    const description = await source.describeTable(name, ctx.signal);
-    return { description, readName: name, tableName: name };
-  }
-  let firstError: unknown;
-  for (const candidate of tableNameCandidates(name, source.schema)) {
-    const staged = ctx.findStaged('table', stagedKey(params['source-database'], candidate));
-    const qualified = staged ? { schema: candidate.schema, name: (staged.data as StagedRelation).temp } : candidate;
-    try {
-      const readName = quoteQualified(qualified);
-      const description = await source.describeTable(readName, ctx.signal);
-      return { description, readName, qualified, tableName: candidate.name };
-    } catch (error) {
-      if (!isGeosyncError(error) || error.code !== 'table_not_found') throw error;
-      firstError ??= error;
-    }
-  }
-  throw firstError instanceof UserError
-    ? new UserError(
-        'table_not_found',
-        `Table or view '${name}' does not exist in database ${params['source-database']}`,
-        {
-          status: 404,
-        },
-      )
-    : firstError;
-}
-
-/** The target table: as named, or the source table's own name in the target's schema. */
-function targetTable(params: Parameters, target: PostgresDatabase, sourceTable: string): QualifiedName {
-  const named = params['target-table-name'];
-  const name = named ? parseQualifiedName(named, target.schema) : { schema: target.schema, name: sourceTable };
-  // PostgreSQL would cut a longer name itself, and later lookups by the full name would miss it.
-  return { schema: name.schema, name: truncateIdentifier(name.name) };
-}
-
-/** Which table a name means in a PostgreSQL source (see tableNameCandidates); undefined if none. */
-async function sourceTableName(
-  source: PostgresDatabase,
-  name: string,
-  signal: AbortSignal,
-): Promise<string | undefined> {
-  for (const candidate of tableNameCandidates(name, source.schema)) {
-    try {
-      await source.describeTable(quoteQualified(candidate), signal);
-      return candidate.name;
-    } catch (error) {
-      if (!isGeosyncError(error) || error.code !== 'table_not_found') throw error;
-    }
-  }
-  return undefined;
-}
+export type CopyTableParameters = z.infer<typeof parameters>;
 
 async function ensureSchema(target: PostgresDatabase, schema: string, ctx: TaskRunContext): Promise<void> {
   const { rows } = await target.withSession(
@@ -102,38 +34,6 @@ async function ensureSchema(target: PostgresDatabase, schema: string, ctx: TaskR
   }
 }
 
-/** Index builds at once on this many connections: the server builds each on its own core. */
-const INDEX_BUILDERS = 2;
-/** Per index build; PostgreSQL's default (64 MB) makes large GiST and B-tree builds spill to disk. */
-const INDEX_MEMORY = '256MB';
-
-async function buildIndexes(
-  target: PostgresDatabase,
-  statements: readonly string[],
-  signal: AbortSignal,
-): Promise<void> {
-  const queue = [...statements];
-  const builder = () =>
-    target.withSession(async (s) => {
-      for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-        const statement = next;
-        await inTransaction(s, async () => {
-          await s.query(`SET LOCAL maintenance_work_mem = '${INDEX_MEMORY}'`);
-          await s.query(statement);
-        }).catch((error: unknown) => {
-          queue.length = 0; // the other builder stops after its current index
-          throw error;
-        });
-      }
-    }, signal);
-  // Both builders end before this returns, so a rollback never waits behind a build still running.
-  const results = await Promise.allSettled(
-    Array.from({ length: Math.min(INDEX_BUILDERS, statements.length) }, builder),
-  );
-  const failed = results.find((r) => r.status === 'rejected');
-  if (failed) throw failed.reason;
-}
-
 function describeOutcome(rows: number, bytes: number, seconds: number, method: string): string {
   const mb = (bytes / 1e6).toFixed(1);
   const rate = seconds > 0 ? Math.round(rows / seconds).toLocaleString('en') : String(rows);
@@ -144,7 +44,7 @@ function describeOutcome(rows: number, bytes: number, seconds: number, method: s
  * CopyTable (Task Manager): copies a table or view into a PostgreSQL database as a staged
  * `_temp_` table with the same column types, keys, indexes and comments; commit swaps it in.
  */
-export const copyTableTask: TaskType<Parameters> = {
+export const copyTableTask: TaskType<CopyTableParameters> = {
   type: 'CopyTable',
   title: 'Copy table',
   description:

@@ -53,6 +53,9 @@ before(async () => {
   targetDb = await createTestDatabase('copydst');
   source = new pg.Pool({ connectionString: sourceDb.url });
   target = new pg.Pool({ connectionString: targetDb.url });
+  // An idle client whose backend the interrupt test's cancellation or a database drop ends must
+  // not become an uncaught error; the assertions read every result they need.
+  for (const pool of [source, target]) pool.on('error', () => undefined);
   // A real GeoPackage (test/fixtures/geopackage) in a data folder's `local` file service.
   const dataDir = makeTempDir('gs-copy-gpkg-');
   mkdirSync(path.join(dataDir, 'files'));
@@ -74,7 +77,12 @@ before(async () => {
     const found = byName[name];
     return found ? Promise.resolve(found) : Promise.reject(new Error(`no database ${name}`));
   };
-  connections = { database: get, postgres: get, fileService: () => Promise.reject(new Error('no files here')) };
+  connections = {
+    database: get,
+    postgres: get,
+    fileService: () => Promise.reject(new Error('no files here')),
+    mapServer: () => Promise.reject(new Error('no map server here')),
+  };
   await q(
     source,
     `
@@ -424,17 +432,19 @@ test('clean-up drops the table the copy made, even when its dotted name reads as
 
 test('comments are written safely on a server that reads backslashes as escapes', async () => {
   const legacy = await createTestDatabase('copylegacy');
+  let legacyDb: (Connector & PostgresDatabase) | undefined;
   try {
     const admin = new pg.Pool({ connectionString: legacy.url });
     await admin.query(`ALTER DATABASE ${legacy.name} SET standard_conforming_strings = off`);
     await admin.end();
     await q(source, `CREATE TABLE sneaky (id int PRIMARY KEY)`);
     await q(source, `COMMENT ON TABLE sneaky IS E'x\\\\''; CREATE TABLE pwned2(); --'`);
-    const legacyDb = open(legacy.url);
-    const ctx = taskContext({ ...connections, postgres: () => Promise.resolve(legacyDb) });
+    legacyDb = open(legacy.url);
+    const db = legacyDb;
+    const ctx = taskContext({ ...connections, postgres: () => Promise.resolve(db) });
     const params = task.parameters.parse({ 'source-database': 'src', 'table-name': 'sneaky', 'target-database': 'x' });
     await task.run(params as never, ctx);
-    await task.commitStaged(ctx.staged[0]!, taskContext({ ...connections, postgres: () => Promise.resolve(legacyDb) }));
+    await task.commitStaged(ctx.staged[0]!, taskContext({ ...connections, postgres: () => Promise.resolve(db) }));
     const check = new pg.Pool({ connectionString: legacy.url });
     const result = await check.query<{ pwned: string | null; comment: string }>(
       `SELECT to_regclass('public.pwned2')::text AS pwned, obj_description('sneaky'::regclass, 'pg_class') AS comment`,
@@ -442,6 +452,8 @@ test('comments are written safely on a server that reads backslashes as escapes'
     await check.end();
     assert.deepEqual(result.rows[0], { pwned: null, comment: "x\\'; CREATE TABLE pwned2(); --" });
   } finally {
+    // Its pool first: dropping the database terminates the connections a live pool still holds.
+    await legacyDb?.close();
     await legacy.drop();
   }
 });

@@ -1,7 +1,9 @@
+import { clearCachedLayerTask } from './clear-cached-layer/clear-cached-layer.task.ts';
 import { copyFileTask } from './copy-file/copy-file.task.ts';
 import { copyTableTask } from './copy-table/copy-table.task.ts';
 import { createComplexViewTask } from './create-complex-view/create-complex-view.task.ts';
 import { createViewTask } from './create-view/create-view.task.ts';
+import { localDbPublicationTask } from './local-db-publication/local-db-publication.task.ts';
 import type { TaskType } from './task-type.ts';
 
 /**
@@ -13,4 +15,6 @@ export const builtinTaskTypes: readonly TaskType[] = [
   copyFileTask,
   createViewTask,
   createComplexViewTask,
+  localDbPublicationTask,
+  clearCachedLayerTask,
 ];

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 
 import type { DatabaseSource, PostgresDatabase } from '../connectors/database.ts';
 import type { FileService } from '../connectors/file-service.ts';
+import type { Publisher } from '../connectors/publisher.ts';
 
 /**
  * A task type: one kind of work a batch can do (copy a table, publish a layer...). Each lives in
@@ -95,4 +96,6 @@ export interface TaskConnections {
   postgres(name: string): Promise<PostgresDatabase>;
   /** A file service; `alias-bucket` names one bucket of a multi-bucket S3 connection `alias`. */
   fileService(name: string): Promise<FileService>;
+  /** A map server (the built-in `local` publisher, MapServer, GeoServer): what publication tasks publish on. */
+  mapServer(name: string): Promise<Publisher>;
 }

@@ -77,10 +77,12 @@ async function valuesOf(attribute: string): Promise<string[] | null> {
 test('the export imports with the built-in task types: tasks, parameters, attributes, batches', async () => {
   const types = await admin.request<{ items: { type: string }[] }>('GET', '/api/v1/task-types');
   assert.deepEqual(types.body.items.map((t) => t.type).sort(), [
+    'ClearCachedLayer',
     'CopyFile',
     'CopyTable',
     'CreateComplexView',
     'CreateView',
+    'LocalDbPublication',
   ]);
 
   const response = await admin.request<{ configuration: Configuration; warnings: string[] }>(

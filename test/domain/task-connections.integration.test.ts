@@ -152,6 +152,8 @@ describe('by name', () => {
     await assert.rejects(connections.database('drop-box'), fails('connection_not_found'));
     await assert.rejects(connections.postgres('media-store'), fails('connection_not_found'));
     await assert.rejects(connections.fileService('warehouse'), fails('connection_not_found'));
+    await assert.rejects(connections.mapServer('nowhere'), fails('connection_not_found', /no map server connection/));
+    await assert.rejects(connections.mapServer('warehouse'), fails('connection_not_found'));
   });
 });
 

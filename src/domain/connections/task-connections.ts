@@ -3,6 +3,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Connector } from '../../connectors/connector.ts';
 import { isDatabaseSource, isPostgresDatabase } from '../../connectors/database.ts';
 import { type FileService, isFileService, isFileServiceGroup } from '../../connectors/file-service.ts';
+import { isPublisher, type Publisher } from '../../connectors/publisher.ts';
 import type { ConnectionKind } from '../../contracts/connections.dto.ts';
 import { UserError } from '../../errors/errors.ts';
 import type { ConnectionsTable, Database } from '../../store/database.types.ts';
@@ -90,6 +91,13 @@ export function createTaskConnections(options: ConnectionsServiceOptions): TaskC
       return connector;
     },
     fileService,
+    async mapServer(name): Promise<Publisher> {
+      const row = await find(db, 'map_server', name);
+      if (!row) throw notFound('map server', name);
+      const connector = await connectorOf(row);
+      if (!isPublisher(connector)) throw wrongType(name, 'a map server geosync can publish on yet', row.type);
+      return connector;
+    },
     async close() {
       const connectors = [...open.values()].map((o) => o.connector);
       open.clear();

@@ -1,0 +1,40 @@
+import { randomBytes } from 'node:crypto';
+
+import type { EmbeddedTableSource, LayerRef } from '../../connectors/publisher.ts';
+import type { StagedRelation } from '../sql/staging.ts';
+
+/**
+ * Staging of map-server layers (the Task Manager's temp-name protocol): a layer is published
+ * unadvertised under `_temp_<8 hex>_<layer>`, and commit puts it in place under its real name.
+ */
+
+/** The ledger name of a staged layer: what later tasks of the run (ClearCachedLayer) look it up by. */
+export function layerKey(mapServer: string, workspace: string | undefined, layer: string): string {
+  return `${mapServer}:${workspace ?? ''}:${layer}`;
+}
+
+/** A fresh temporary layer name for `layer`, unique enough that two runs never collide. */
+export function tempLayerName(layer: string): string {
+  return `_temp_${randomBytes(4).toString('hex')}_${layer}`;
+}
+
+export function layerRef(workspace: string | undefined, name: string): LayerRef {
+  return workspace === undefined ? { name } : { workspace, name };
+}
+
+/** What a staged layer records in the ledger (commit and rollback need only this). */
+export interface StagedLayer extends Record<string, unknown> {
+  mapServer: string;
+  workspace?: string;
+  /** The temporary layer name, published unadvertised by the run. */
+  temp: string;
+  /** The layer's real name. */
+  final: string;
+  /** The table the final layer serves, under its final name. */
+  source: EmbeddedTableSource;
+  /**
+   * When an earlier task of the run staged the table (a CopyTable): its ledger record. The temp
+   * layer serves the staged `_temp_` table; commit swaps that table in first (see the task).
+   */
+  stagedTable?: StagedRelation;
+}

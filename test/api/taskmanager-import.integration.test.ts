@@ -78,11 +78,13 @@ test('the export imports with the built-in task types: tasks, parameters, attrib
   const types = await admin.request<{ items: { type: string }[] }>('GET', '/api/v1/task-types');
   assert.deepEqual(types.body.items.map((t) => t.type).sort(), [
     'ClearCachedLayer',
+    'ConfigureCachedLayer',
     'CopyFile',
     'CopyTable',
     'CreateComplexView',
     'CreateView',
     'LocalDbPublication',
+    'MetadataSync',
   ]);
 
   const response = await admin.request<{ configuration: Configuration; warnings: string[] }>(

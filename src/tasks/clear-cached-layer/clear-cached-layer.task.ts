@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 import { UserError } from '../../errors/errors.ts';
-import { layerKey, layerRef } from '../local-db-publication/layer-staging.ts';
+import { assertLayerKnown, layerLabel, layerRef } from '../local-db-publication/layer-staging.ts';
 import { param } from '../parameter.ts';
 import type { TaskType } from '../task-type.ts';
 
@@ -38,15 +38,8 @@ export const clearCachedLayerTask: TaskType<Parameters> = {
         details: [{ field: 'map-server', message: 'has no tile cache' }],
       });
     }
-    const key = layerKey(mapServer, params.workspace, params.layer);
-    const where = params.workspace ? `${params.workspace}:${params.layer}` : params.layer;
-    const publishedInRun = ctx.findStaged('layer', key) !== undefined;
-    if (!publishedInRun && !(await publisher.getLayer(layerRef(params.workspace, params.layer), ctx.signal))) {
-      throw new UserError('layer_not_found', `Map server '${mapServer}' has no layer '${where}'`, {
-        status: 404,
-        details: [{ field: 'layer', message: 'does not exist' }],
-      });
-    }
+    const key = await assertLayerKnown(publisher, mapServer, params.workspace, params.layer, ctx);
+    const where = layerLabel(params.workspace, params.layer);
     const marker: CacheMarker = {
       mapServer,
       ...(params.workspace !== undefined && { workspace: params.workspace }),

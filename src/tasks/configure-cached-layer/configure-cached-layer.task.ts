@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 import { UserError } from '../../errors/errors.ts';
-import { layerKey, layerRef } from '../local-db-publication/layer-staging.ts';
+import { assertLayerKnown, layerLabel, layerRef } from '../local-db-publication/layer-staging.ts';
 import { param } from '../parameter.ts';
 import type { TaskType } from '../task-type.ts';
 
@@ -60,15 +60,8 @@ export const configureCachedLayerTask: TaskType<Parameters> = {
         details: [{ field: gridSets.length === 0 ? 'grid-sets' : 'formats', message: 'is empty' }],
       });
     }
-    const key = layerKey(mapServer, params.workspace, params.layer);
-    const where = params.workspace ? `${params.workspace}:${params.layer}` : params.layer;
-    const publishedInRun = ctx.findStaged('layer', key) !== undefined;
-    if (!publishedInRun && !(await publisher.getLayer(layerRef(params.workspace, params.layer), ctx.signal))) {
-      throw new UserError('layer_not_found', `Map server '${mapServer}' has no layer '${where}'`, {
-        status: 404,
-        details: [{ field: 'layer', message: 'does not exist' }],
-      });
-    }
+    const key = await assertLayerKnown(publisher, mapServer, params.workspace, params.layer, ctx);
+    const where = layerLabel(params.workspace, params.layer);
     const marker: CacheConfigMarker = {
       mapServer,
       ...(params.workspace !== undefined && { workspace: params.workspace }),

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 
-import type { EmbeddedTableSource, LayerRef } from '../../connectors/publisher.ts';
+import type { EmbeddedTableSource, LayerRef, Publisher } from '../../connectors/publisher.ts';
+import { UserError } from '../../errors/errors.ts';
 import type { StagedRelation } from '../sql/staging.ts';
+import type { TaskRunContext } from '../task-type.ts';
 
 /**
  * Staging of map-server layers (the Task Manager's temp-name protocol): a layer is published
@@ -37,4 +39,34 @@ export interface StagedLayer extends Record<string, unknown> {
    * layer serves the staged `_temp_` table; commit swaps that table in first (see the task).
    */
   stagedTable?: StagedRelation;
+}
+
+/** `workspace:layer`, or `layer`: how messages name a layer. */
+export function layerLabel(workspace: string | undefined, layer: string): string {
+  return workspace ? `${workspace}:${layer}` : layer;
+}
+
+/** The one error the publication task types give for a layer the map server does not have. */
+export function layerNotFound(mapServer: string, workspace: string | undefined, layer: string): UserError {
+  return new UserError('layer_not_found', `Map server '${mapServer}' has no layer '${layerLabel(workspace, layer)}'`, {
+    status: 404,
+    details: [{ field: 'layer', message: 'does not exist' }],
+  });
+}
+
+/**
+ * Checks that a layer exists now, or that an earlier task of this run is publishing it (so a
+ * cache task may follow a publication in one batch); returns the layer's ledger key.
+ */
+export async function assertLayerKnown(
+  publisher: Publisher,
+  mapServer: string,
+  workspace: string | undefined,
+  layer: string,
+  ctx: TaskRunContext,
+): Promise<string> {
+  const key = layerKey(mapServer, workspace, layer);
+  if (ctx.findStaged('layer', key) !== undefined) return key;
+  if (await publisher.getLayer(layerRef(workspace, layer), ctx.signal)) return key;
+  throw layerNotFound(mapServer, workspace, layer);
 }

@@ -1,8 +1,13 @@
 import { z } from 'zod';
 
 import type { LayerMetadata, LayerRef, Publisher } from '../../connectors/publisher.ts';
-import { UserError } from '../../errors/errors.ts';
-import { layerKey, layerRef, type StagedLayer } from '../local-db-publication/layer-staging.ts';
+import {
+  layerKey,
+  layerLabel,
+  layerNotFound,
+  layerRef,
+  type StagedLayer,
+} from '../local-db-publication/layer-staging.ts';
 import { param } from '../parameter.ts';
 import type { TaskActionContext, TaskType } from '../task-type.ts';
 
@@ -77,7 +82,6 @@ export const metadataSyncTask: TaskType<Parameters> = {
     const mapServer = params['map-server'];
     const publisher = await ctx.services.connections.mapServer(mapServer);
     const key = layerKey(mapServer, params.workspace, params.layer);
-    const where = params.workspace ? `${params.workspace}:${params.layer}` : params.layer;
     const ref = layerRef(params.workspace, params.layer);
     const targets: MetadataTarget[] = [];
     const live = await publisher.getLayer(ref, ctx.signal);
@@ -88,12 +92,7 @@ export const metadataSyncTask: TaskType<Parameters> = {
       const temp = await publisher.getLayer(tempRef, ctx.signal);
       if (temp) targets.push({ ref: tempRef, previous: temp.metadata });
     }
-    if (targets.length === 0) {
-      throw new UserError('layer_not_found', `Map server '${mapServer}' has no layer '${where}'`, {
-        status: 404,
-        details: [{ field: 'layer', message: 'does not exist' }],
-      });
-    }
+    if (targets.length === 0) throw layerNotFound(mapServer, params.workspace, params.layer);
     const previous = targets[0]!.previous;
     const metadata = merged(previous, params);
     const staged: StagedMetadata = { mapServer, ref, previous, metadata, targets };
@@ -102,7 +101,7 @@ export const metadataSyncTask: TaskType<Parameters> = {
     for (const target of targets) {
       await publisher.updateMetadata(target.ref, merged(target.previous, params), ctx.signal);
     }
-    return { message: `Updated the metadata of ${where} on ${mapServer}` };
+    return { message: `Updated the metadata of ${layerLabel(params.workspace, params.layer)} on ${mapServer}` };
   },
   async commitStaged(object, ctx) {
     const staged = object.data as StagedMetadata;

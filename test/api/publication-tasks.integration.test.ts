@@ -9,9 +9,8 @@ import { after, before, test } from 'node:test';
 
 import { sql } from 'kysely';
 
-import type { Run } from '../../src/contracts/batches.dto.ts';
-import type { Configuration } from '../../src/contracts/configurations.dto.ts';
 import { ApiClient } from '../helpers/http.ts';
+import { batchOf as createBatch, runBatch as runBatchAndWait } from '../helpers/batches.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 let server: TestServer;
@@ -43,35 +42,8 @@ async function addPlaces(from: number, to: number): Promise<void> {
                     FROM generate_series(${from}, ${to}) AS i`);
 }
 
-async function batchOf(name: string, tasks: unknown[]): Promise<string> {
-  const created = await admin.request<Configuration>('POST', '/api/v1/configurations', {
-    workspace: 'gis',
-    name,
-    tasks,
-  });
-  assert.equal(created.status, 201, JSON.stringify(created.body));
-  assert.equal(created.body.validated, true, JSON.stringify(created.body.problems));
-  const batch = await admin.request<{ id: string }>('POST', '/api/v1/batches', {
-    workspace: 'gis',
-    configuration: created.body.id,
-    name: 'run',
-    tasks: created.body.tasks.map((t) => t.id),
-  });
-  assert.equal(batch.status, 201, JSON.stringify(batch.body));
-  return batch.body.id;
-}
-
-async function runBatch(batchId: string): Promise<Run> {
-  const queued = await admin.request<Run>('POST', `/api/v1/batches/${batchId}/run`);
-  assert.equal(queued.status, 202, JSON.stringify(queued.body));
-  const started = Date.now();
-  for (;;) {
-    const run = await admin.request<Run>('GET', `/api/v1/runs/${queued.body.id}`);
-    if (!['queued', 'running'].includes(run.body.status)) return run.body;
-    if (Date.now() - started > 60_000) throw new Error(`run still ${run.body.status}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+const batchOf = (name: string, tasks: unknown[]) => createBatch(admin, 'gis', name, tasks);
+const runBatch = (batchId: string) => runBatchAndWait(admin, batchId);
 
 async function ogc<T>(pathname: string): Promise<{ status: number; body: T }> {
   const response = await fetch(server.url + pathname);

@@ -4,6 +4,7 @@ import { z } from 'zod';
 
 import { UserError } from '../errors/errors.ts';
 import type { Connector } from './connector.ts';
+import type { EmbeddedTableSource, PostgisSource } from './publisher.ts';
 
 /**
  * The database capabilities. Every database connector (PostGIS, the embedded store, MySQL/MariaDB,
@@ -125,6 +126,14 @@ export interface PostgresDatabase extends DatabaseSource {
    * is geosync's store (the built-in `local`). Undefined: nothing is reserved.
    */
   isReserved?(name: { schema: string; name: string }): boolean;
+  /**
+   * How map server `mapServer` (a connection name) reaches `table` of this database: host, port,
+   * database and credentials for a PostGIS database (with the connection's per-map-server
+   * override, where that server sees the database under another name); geosync's own store
+   * answers `embedded`, which only the built-in publisher serves. Holds the password: never
+   * store it in the ledger or a message.
+   */
+  layerSource(table: { schema: string; table: string }, mapServer: string): PostgisSource | EmbeddedTableSource;
 }
 
 export function isDatabaseSource(connector: Connector): connector is Connector & DatabaseSource {

@@ -1,3 +1,5 @@
+import type { Readable } from 'node:stream';
+
 import type { Connector } from './connector.ts';
 
 /**
@@ -27,10 +29,27 @@ export interface PostgisSource {
   table: string;
 }
 
-/** A raster file the map server can read (a local path for MapServer, a path or upload for GeoServer). */
+/**
+ * A raster file. `path` is where the server reads it when it can reach the file itself (an
+ * absolute path on its host, or a URL such as `s3://bucket/key` GeoServer can read); `upload`,
+ * when given, hands the bytes over instead (the file lives on a file service the server cannot
+ * reach): the server stores its own copy and `getLayer` reports where. Never stored in the ledger.
+ */
 export interface RasterFileSource {
   kind: 'geotiff';
   path: string;
+  upload?: { fileName: string; open(): Promise<Readable> };
+}
+
+/**
+ * A GeoServer app-schema (complex features) layer: the mapping file and the files it includes,
+ * already templated (`${param}` replaced by the task). `mainFile` names the mapping among
+ * `files`; paths are relative, `/`-separated. Servers without `appSchema` refuse it.
+ */
+export interface AppSchemaSource {
+  kind: 'app-schema';
+  mainFile: string;
+  files: Array<{ path: string; content: string }>;
 }
 
 /**
@@ -43,7 +62,7 @@ export interface EmbeddedTableSource {
   table: string;
 }
 
-export type LayerSource = PostgisSource | RasterFileSource | EmbeddedTableSource;
+export type LayerSource = PostgisSource | RasterFileSource | EmbeddedTableSource | AppSchemaSource;
 
 export interface MetadataLink {
   href: string;
@@ -90,6 +109,11 @@ export interface PublisherCapabilities {
 
 export interface Publisher {
   readonly publisherCapabilities: PublisherCapabilities;
+  /**
+   * The layers of a workspace (all layers when undefined), unadvertised ones included, sorted by
+   * name. Used by WorkspaceSecuritySync and the layer pages.
+   */
+  listLayers(workspace: string | undefined, signal: AbortSignal): Promise<LayerRef[]>;
   /** The layer as published, or undefined when there is none. */
   getLayer(ref: LayerRef, signal: AbortSignal): Promise<PublishedLayer | undefined>;
   /** Creates or replaces a layer. A definition the server would reject fails before anything changes. */
@@ -113,7 +137,13 @@ export interface Publisher {
 
 export function isPublisher(connector: Connector): connector is Connector & Publisher {
   const c = connector as Partial<Publisher>;
-  return ['getLayer', 'publishLayer', 'renameLayer', 'setAdvertised', 'updateMetadata', 'removeLayer'].every(
-    (m) => typeof c[m as keyof Publisher] === 'function',
-  );
+  return [
+    'listLayers',
+    'getLayer',
+    'publishLayer',
+    'renameLayer',
+    'setAdvertised',
+    'updateMetadata',
+    'removeLayer',
+  ].every((m) => typeof c[m as keyof Publisher] === 'function');
 }

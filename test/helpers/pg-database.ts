@@ -2,7 +2,7 @@
  * TEST STAND-IN for a `PostgresDatabase`, over a pg.Pool: enough for task types that write with
  * `withSession` (views, staging). It is NOT the postgis connector (src/connectors/postgis/), so
  * tests of task types do not depend on that connector's state; the connector has its own tests.
- * listTables, describeTable and readRows are not implemented and say so.
+ * listTables, describeTable, readRows and layerSource are not implemented and say so.
  */
 import pg from 'pg';
 
@@ -27,6 +27,7 @@ export function createTestPgDatabase(url: string, schema = 'public'): TestPgData
     listTables: notUsed('listTables'),
     describeTable: notUsed('describeTable'),
     readRows: notUsed('readRows'),
+    layerSource: notUsed('layerSource'),
     async withSession(fn, signal) {
       signal.throwIfAborted();
       const client = await pool.connect();

@@ -68,6 +68,11 @@ class BuiltinPublisher implements Connector, Publisher {
     return abortable(work(), signal);
   }
 
+  listLayers(workspace: string | undefined, signal: AbortSignal): Promise<LayerRef[]> {
+    if (workspace !== undefined) checkName(workspace, 'workspace');
+    return this.run(signal, () => this.layers.list(workspace));
+  }
+
   getLayer(ref: LayerRef, signal: AbortSignal): Promise<PublishedLayer | undefined> {
     return this.run(signal, async () => (await this.layers.find(checkRef(ref)))?.layer);
   }
@@ -81,7 +86,9 @@ class BuiltinPublisher implements Connector, Publisher {
           'unsupported_source',
           source.kind === 'geotiff'
             ? 'The built-in publisher serves vector tables only, not raster files'
-            : "The built-in publisher serves tables of geosync's own store only (source kind 'embedded'): copy the " +
+            : source.kind === 'app-schema'
+              ? 'The built-in publisher cannot serve app-schema (complex feature) layers: publish them on GeoServer'
+              : "The built-in publisher serves tables of geosync's own store only (source kind 'embedded'): copy the " +
                 "table into the 'local' database first, or publish it on GeoServer or MapServer",
           { details: [{ field: 'source.kind', message: `'${source.kind}' is not supported` }] },
         );

@@ -88,6 +88,19 @@ export class PublishedLayers {
     return Number(rows[0]?.n ?? 0);
   }
 
+  /** Layer refs of a workspace (every layer when undefined), sorted by workspace and name. */
+  async list(workspace: string | undefined): Promise<LayerKey[]> {
+    const { rows } = await this.db.query(
+      `SELECT workspace, name FROM published_layers
+       WHERE map_server = $1::uuid AND ($2::text IS NULL OR coalesce(workspace, '') = $2::text)
+       ORDER BY coalesce(workspace, ''), name`,
+      [await this.mapServer(), workspace ?? null],
+    );
+    return rows.map((r) =>
+      r.workspace === null ? { name: String(r.name) } : { workspace: r.workspace as string, name: String(r.name) },
+    );
+  }
+
   async find(ref: LayerKey): Promise<LayerRow | undefined> {
     const { rows } = await this.db.query(
       `SELECT ${COLUMNS} FROM published_layers WHERE ${REF}`,

@@ -6,6 +6,7 @@ import type { PgSession, PostgresDatabase, SourceValue, TableDescription } from 
 import { type CatalogScope, describeTable, isHidden, listTables } from '../postgis/pg-catalog.ts';
 import { readRowsInPages } from '../postgis/pg-rows.ts';
 import { postgisVersionOf } from '../postgis/postgis-check.ts';
+import type { EmbeddedTableSource } from '../publisher.ts';
 import { abortedResult, errorMessage } from '../test-results.ts';
 import { type EmbeddedPostgisConfig, embeddedPostgisConfigSchema } from './embedded-postgis.config.ts';
 import { storeSchemaPrefix, storeTables } from './store-tables.ts';
@@ -57,6 +58,11 @@ class EmbeddedPostgisConnector implements Connector, PostgresDatabase {
   /** A statement on the store cannot be cancelled: aborting stops waiting (lib/abortable.ts). */
   withSession<T>(fn: (session: PgSession) => Promise<T>, signal: AbortSignal): Promise<T> {
     return abortable(this.db.withSession(fn), signal);
+  }
+
+  /** Only the built-in publisher can reach geosync's store: it serves its tables by name. */
+  layerSource(table: { schema: string; table: string }): EmbeddedTableSource {
+    return { kind: 'embedded', schema: table.schema, table: table.table };
   }
 
   /** geosync's own store tables and schemas: tasks neither create, replace nor read them. */

@@ -1,5 +1,12 @@
 import { UserError } from '../../errors/errors.ts';
-import type { LayerDefinition, LayerMetadata, PostgisSource, PublishedLayer, RasterFileSource } from '../publisher.ts';
+import type {
+  LayerDefinition,
+  LayerMetadata,
+  LayerRef,
+  PostgisSource,
+  PublishedLayer,
+  RasterFileSource,
+} from '../publisher.ts';
 import { type GeoserverClient, path } from './geoserver-client.ts';
 import { httpError } from './geoserver-errors.ts';
 import {
@@ -9,6 +16,7 @@ import {
   fromEntries,
   type LayerJson,
   locationFromHref,
+  type OneOrMany,
   metadataFields,
   metadataOf,
   type ResourceJson,
@@ -17,6 +25,22 @@ import {
 } from './geoserver-json.ts';
 import { dataStoreName, isSld, prefixed, type QualifiedRef } from './geoserver-names.ts';
 import { ensureSldStyle, findNamedStyle, removeStyleIfUnused, type StyleRef } from './geoserver-styles.ts';
+
+/** `ws:name` layer names of `GET /layers`, as refs, those of `workspace` only when given. */
+export async function listLayers(
+  client: GeoserverClient,
+  workspace: string | undefined,
+  signal: AbortSignal,
+): Promise<LayerRef[]> {
+  const list = await client.getJson<{ layers: { layer: OneOrMany<{ name: string }> } | '' }>('/layers', signal);
+  const refs: LayerRef[] = [];
+  for (const { name } of list && list.layers !== '' ? asList(list.layers.layer) : []) {
+    const at = name.indexOf(':');
+    const ref = at < 0 ? { name } : { workspace: name.slice(0, at), name: name.slice(at + 1) };
+    if (workspace === undefined || ref.workspace === workspace) refs.push(ref);
+  }
+  return refs.sort((a, b) => `${a.workspace ?? ''}:${a.name}`.localeCompare(`${b.workspace ?? ''}:${b.name}`));
+}
 
 /** A layer as found on GeoServer: the layer document and where its resource lives. */
 export interface FoundLayer {
@@ -318,6 +342,11 @@ export async function publish(
       `GeoServer cannot serve '${source.schema}.${source.table}' of geosync's own store: copy it to a PostGIS database GeoServer can reach first`,
       { details: [{ field: 'source', message: 'embedded tables are served by the built-in publisher only' }] },
     );
+  }
+  if (source.kind === 'app-schema') {
+    throw new UserError('source_unsupported', 'App-schema layers are not supported by this GeoServer client yet', {
+      details: [{ field: 'source.kind', message: "'app-schema' is not supported yet" }],
+    });
   }
   if (source.kind === 'geotiff' && source.path.trim() === '') {
     throw new UserError('invalid_layer', 'The GeoTIFF path is empty', {

@@ -85,6 +85,10 @@ export class GeoserverConnector implements Connector, Publisher {
     }
   }
 
+  async listLayers(workspace: string | undefined, signal: AbortSignal): Promise<LayerRef[]> {
+    return layers.listLayers(this.client, workspace, signal);
+  }
+
   async getLayer(ref: LayerRef, signal: AbortSignal): Promise<PublishedLayer | undefined> {
     const q = qualify(ref);
     const layer = await layers.readLayer(this.client, q, signal);

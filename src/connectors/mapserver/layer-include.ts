@@ -91,6 +91,11 @@ export function renderInclude(name: string, layer: LayerDefinition, table?: Post
         ...metadataLines(name, layer.metadata, layer.advertised),
       );
       break;
+    case 'app-schema':
+      throw new UserError(
+        'layer_source_unsupported',
+        'MapServer cannot serve app-schema (complex feature) layers: publish them on GeoServer',
+      );
     case 'embedded':
       throw new UserError(
         'layer_source_unsupported',

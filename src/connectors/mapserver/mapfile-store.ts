@@ -75,10 +75,15 @@ export class MapfileStore {
   }
 
   /** The definition geosync published under `name`, if any. */
-  async read(name: string): Promise<LayerDefinition | undefined> {
+  read(name: string): Promise<LayerDefinition | undefined> {
+    return this.readInclude(includeFileName(name));
+  }
+
+  /** The definition in include file `file` (a name `includes()` gave), if it is still there. */
+  async readInclude(file: string): Promise<LayerDefinition | undefined> {
     let text: string;
     try {
-      text = await readFile(this.includePath(name), 'utf8');
+      text = await readFile(path.join(this.layersDir, file), 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw this.fileError(error, 'read');

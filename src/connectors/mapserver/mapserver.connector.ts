@@ -39,6 +39,20 @@ export class MapserverConnector implements Connector, Publisher {
     this.publisherCapabilities = { security: false, cache: this.cache !== undefined, appSchema: false, raster: true };
   }
 
+  /** The layers geosync published in the managed mapfile (read from their includes). */
+  async listLayers(workspace: string | undefined, signal: AbortSignal): Promise<LayerRef[]> {
+    const refs: LayerRef[] = [];
+    for (const file of await this.store.includes()) {
+      signal.throwIfAborted();
+      const layer = await this.store.readInclude(file);
+      if (!layer || (workspace !== undefined && layer.workspace !== workspace)) continue;
+      refs.push(
+        layer.workspace === undefined ? { name: layer.name } : { workspace: layer.workspace, name: layer.name },
+      );
+    }
+    return refs.sort((a, b) => `${a.workspace ?? ''}:${a.name}`.localeCompare(`${b.workspace ?? ''}:${b.name}`));
+  }
+
   /** The layer as published; the database password is not given back. */
   async getLayer(ref: LayerRef, signal: AbortSignal): Promise<PublishedLayer | undefined> {
     signal.throwIfAborted();

@@ -42,6 +42,19 @@ export const postgisConfigSchema = z
       .default('geosync')
       .describe('Shown in pg_stat_activity, so administrators see who is connected.'),
     rawGeometryTable: rawGeometryTableSchema.optional(),
+    publishAs: z
+      .record(
+        z.string().min(1).max(128),
+        z.strictObject({
+          host: z.string().min(1).max(255).optional().describe('Host name as that map server resolves it.'),
+          port: z.number().int().min(1).max(65535).optional().describe('Port as that map server reaches it.'),
+          database: z.string().min(1).max(63).optional().describe('Database name on that side (a replica).'),
+        }),
+      )
+      .optional()
+      .describe(
+        'Per map server (by connection name): how that server reaches this database when it sees it differently from geosync.',
+      ),
   })
   .superRefine((config, ctx) => {
     // A certificate that is never checked would give a false sense of security.

@@ -2,6 +2,7 @@ import type pg from 'pg';
 
 import type { Connector, ConnectorType, TestResult } from '../connector.ts';
 import type { PgSession, PostgresDatabase, SourceValue, TableDescription } from '../database.ts';
+import type { PostgisSource } from '../publisher.ts';
 import { abortedResult } from '../test-results.ts';
 import { type CatalogScope, describeRelation, listTables, resolveTable } from './pg-catalog.ts';
 import { readRowsWithCursor } from './pg-rows.ts';
@@ -35,6 +36,20 @@ class PostgisConnector implements Connector, PostgresDatabase {
 
   withSession<T>(fn: (session: PgSession) => Promise<T>, signal: AbortSignal): Promise<T> {
     return this.sessions.run(fn, signal);
+  }
+
+  layerSource(table: { schema: string; table: string }, mapServer: string): PostgisSource {
+    const seen = this.config.publishAs?.[mapServer] ?? {};
+    return {
+      kind: 'postgis',
+      host: seen.host ?? this.config.host,
+      port: seen.port ?? this.config.port,
+      database: seen.database ?? this.config.database,
+      user: this.config.user,
+      ...(this.config.password !== undefined && { password: this.config.password }),
+      schema: table.schema,
+      table: table.table,
+    };
   }
 
   listTables(signal: AbortSignal): Promise<string[]> {

@@ -95,6 +95,7 @@ try {
     database: () => Promise.resolve(from),
     postgres: (name: string) => Promise.resolve(name === 'src' ? from : into),
     fileService: () => Promise.reject(new Error('unused')),
+    localMapServer: 'local',
     mapServer: () => Promise.reject(new Error('unused')),
   };
   // Each contender starts from the same state: the other's written pages flushed (CHECKPOINT and

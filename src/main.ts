@@ -72,7 +72,10 @@ export async function createGeosync(
       deps: { dataDir, embeddedDatabase: embedded },
     };
     const connections = createConnectionsService(connectionOptions);
-    const taskConnections = createTaskConnections(connectionOptions);
+    const taskConnections = createTaskConnections({
+      ...connectionOptions,
+      localMapServer: config.publication.localMapServer,
+    });
     const orchestration = composeOrchestration(store, {
       dataDir,
       logger,

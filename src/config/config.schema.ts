@@ -115,6 +115,17 @@ export const configSchema = z.strictObject({
         .describe('Largest file accepted by an upload through the API, in bytes.'),
     })
     .prefault({}),
+  publication: z
+    .strictObject({
+      localMapServer: z
+        .string()
+        .min(1)
+        .default('local')
+        .describe(
+          'Name of the map server connection that is the local one (publication tasks publish there first); default: the built-in publisher.',
+        ),
+    })
+    .prefault({}),
   metrics: z
     .strictObject({
       public: bool.default(true).describe('Serve /metrics without authentication (for Prometheus scrapers).'),

@@ -91,6 +91,12 @@ export interface TaskServices {
  * they get: geosync keeps it open for later tasks and closes it when the connection changes.
  */
 export interface TaskConnections {
+  /**
+   * The name of the local map server (setting `publication.localMapServer`, the built-in `local`
+   * by default): where Local*Publication and TimeStamp publish, and the source of what the
+   * remote publication and sync task types copy to other map servers.
+   */
+  readonly localMapServer: string;
   database(name: string): Promise<DatabaseSource>;
   /** A PostgreSQL database (PostGIS or the embedded store): the only kind tasks write to. */
   postgres(name: string): Promise<PostgresDatabase>;

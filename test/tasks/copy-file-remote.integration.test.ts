@@ -81,6 +81,7 @@ const connections: TaskConnections = {
   },
   database: (name) => Promise.reject(new Error(`no database '${name}' in this test`)),
   postgres: (name) => Promise.reject(new Error(`no database '${name}' in this test`)),
+  localMapServer: 'local',
   mapServer: (name) => Promise.reject(new Error(`no map server '${name}' in this test`)),
 };
 

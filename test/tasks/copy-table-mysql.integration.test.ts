@@ -76,6 +76,7 @@ before(async () => {
     database: (name) => Promise.resolve((name === 'maria' ? mysql : postgis) as never),
     postgres: () => Promise.resolve(postgis as never),
     fileService: () => Promise.reject(new Error('no files here')),
+    localMapServer: 'local',
     mapServer: () => Promise.reject(new Error('no map server here')),
   };
 });

@@ -81,6 +81,7 @@ before(async () => {
     database: get,
     postgres: get,
     fileService: () => Promise.reject(new Error('no files here')),
+    localMapServer: 'local',
     mapServer: () => Promise.reject(new Error('no map server here')),
   };
   await q(

@@ -122,5 +122,6 @@ export const noTaskConnections: TaskConnections = {
   database: (name) => Promise.reject(new Error(`test bug: this test opens no database (asked for '${name}')`)),
   postgres: (name) => Promise.reject(new Error(`test bug: this test opens no database (asked for '${name}')`)),
   fileService: (name) => Promise.reject(new Error(`test bug: this test opens no file service (asked for '${name}')`)),
+  localMapServer: 'local',
   mapServer: (name) => Promise.reject(new Error(`test bug: this test opens no map server (asked for '${name}')`)),
 };

@@ -20,6 +20,7 @@ export function connectionsTo(db: TestPgDatabase): TaskConnections {
     postgres: (name) => (name === DATABASE ? Promise.resolve(db) : unknown(name)),
     database: (name) => (name === DATABASE ? Promise.resolve(db) : unknown(name)),
     fileService: unknown,
+    localMapServer: 'local',
     mapServer: unknown,
   };
 }

@@ -24,7 +24,9 @@ const wrongType = (name: string, wanted: string, type: string) =>
  * and runs). A connection changed since it was opened is reopened with its new settings. Tasks
  * run as geosync itself: who may name which connection is checked when a configuration is saved.
  */
-export function createTaskConnections(options: ConnectionsServiceOptions): TaskConnections & {
+export function createTaskConnections(
+  options: ConnectionsServiceOptions & { localMapServer?: string },
+): TaskConnections & {
   close(): Promise<void>;
 } {
   const { db, types, box } = options;
@@ -84,6 +86,7 @@ export function createTaskConnections(options: ConnectionsServiceOptions): TaskC
   }
 
   return {
+    localMapServer: options.localMapServer ?? 'local',
     database: async (name) => (await database(name)).connector,
     async postgres(name) {
       const { row, connector } = await database(name);

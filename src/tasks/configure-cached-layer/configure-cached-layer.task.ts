@@ -6,7 +6,7 @@ import { param } from '../parameter.ts';
 import type { TaskType } from '../task-type.ts';
 
 const parameters = z.strictObject({
-  'map-server': param.mapServer('The map server holding the layer (default: the built-in `local`)').default('local'),
+  'map-server': param.mapServer('The map server holding the layer (default: the local map server)').optional(),
   workspace: param.workspace('The workspace of the layer on the map server').optional(),
   layer: param.layer('workspace', 'The layer whose tiles are cached'),
   'grid-sets': param
@@ -46,7 +46,7 @@ export const configureCachedLayerTask: TaskType<Parameters> = {
   supportsCleanup: false,
   parameters,
   async run(params, ctx) {
-    const mapServer = params['map-server'];
+    const mapServer = params['map-server'] ?? ctx.services.connections.localMapServer;
     const publisher = await ctx.services.connections.mapServer(mapServer);
     if (!publisher.publisherCapabilities.cache || !publisher.configureCache) {
       throw new UserError('no_tile_cache', `Map server '${mapServer}' has no tile cache geosync can configure`, {

@@ -44,6 +44,7 @@ function localConnections(): TaskConnections {
     },
     database: none,
     postgres: none,
+    localMapServer: 'local',
     mapServer: none,
   };
 }

@@ -59,6 +59,7 @@ function runContext(signal = new AbortController().signal) {
         },
         database: () => Promise.reject(new Error('no database in this test')),
         postgres: () => Promise.reject(new Error('no database in this test')),
+        localMapServer: 'local',
         mapServer: () => Promise.reject(new Error('no map server in this test')),
       },
     },

@@ -15,7 +15,7 @@ const parameters = z.strictObject({
   'table-name': param.table('database', 'The table or view to publish (`table` or `schema.table`)'),
   workspace: param.workspace('The workspace of the layer on the map server').optional(),
   layer: param.layer('workspace', 'The name of the layer'),
-  'map-server': param.mapServer('The map server it is published on (default: the built-in `local`)').default('local'),
+  'map-server': param.mapServer('The map server it is published on (default: the local map server)').optional(),
 });
 type Parameters = z.infer<typeof parameters>;
 
@@ -81,7 +81,7 @@ export const localDbPublicationTask: TaskType<Parameters> = {
   supportsCleanup: true,
   parameters,
   async run(params, ctx) {
-    const mapServer = params['map-server'];
+    const mapServer = params['map-server'] ?? ctx.services.connections.localMapServer;
     const publisher = await ctx.services.connections.mapServer(mapServer);
     const table = await resolveTable(params, ctx);
     const existing = await publisher.getLayer(layerRef(params.workspace, params.layer), ctx.signal);
@@ -143,7 +143,9 @@ export const localDbPublicationTask: TaskType<Parameters> = {
     await publisher.removeLayer(layerRef(staged.workspace, staged.temp), ctx.signal);
   },
   async cleanup(params, ctx) {
-    const publisher = await ctx.services.connections.mapServer(params['map-server']);
+    const publisher = await ctx.services.connections.mapServer(
+      params['map-server'] ?? ctx.services.connections.localMapServer,
+    );
     await publisher.removeLayer(layerRef(params.workspace, params.layer), ctx.signal);
   },
 };

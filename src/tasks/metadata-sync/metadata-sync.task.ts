@@ -12,7 +12,7 @@ import { param } from '../parameter.ts';
 import type { TaskActionContext, TaskType } from '../task-type.ts';
 
 const parameters = z.strictObject({
-  'map-server': param.mapServer('The map server holding the layer (default: the built-in `local`)').default('local'),
+  'map-server': param.mapServer('The map server holding the layer (default: the local map server)').optional(),
   workspace: param.workspace('The workspace of the layer on the map server').optional(),
   layer: param.layer('workspace', 'The layer whose metadata is updated'),
   title: param.string('The new title (kept when omitted)').optional(),
@@ -79,7 +79,7 @@ export const metadataSyncTask: TaskType<Parameters> = {
   supportsCleanup: false,
   parameters,
   async run(params, ctx) {
-    const mapServer = params['map-server'];
+    const mapServer = params['map-server'] ?? ctx.services.connections.localMapServer;
     const publisher = await ctx.services.connections.mapServer(mapServer);
     const key = layerKey(mapServer, params.workspace, params.layer);
     const ref = layerRef(params.workspace, params.layer);

@@ -132,3 +132,18 @@ test('LocalDbPublication refuses a table that does not exist, and ClearCachedLay
   assert.match(missingLayer.tasks[0]?.message ?? '', /no layer 'nope'/);
   assert.deepEqual(await layerNames(), ['places:true']);
 });
+
+test("the cache task types take the Task Manager's `external-geoserver` for `map-server`", async () => {
+  const aliased = await runBatch(
+    await batchOf('aliased', [
+      { name: 'clear', type: 'ClearCachedLayer', parameters: { 'external-geoserver': 'local', layer: 'places' } },
+    ]),
+  );
+  assert.equal(aliased.status, 'committed', JSON.stringify(aliased));
+  const unknown = await runBatch(
+    await batchOf('aliased-unknown', [
+      { name: 'clear', type: 'ClearCachedLayer', parameters: { 'external-geoserver': 'local', layer: 'nope' } },
+    ]),
+  );
+  assert.match(unknown.tasks[0]?.message ?? '', /Map server 'local' has no layer 'nope'/);
+});

@@ -2,11 +2,12 @@ import { z } from 'zod';
 
 import { UserError } from '../../errors/errors.ts';
 import { assertLayerKnown, layerLabel, layerRef } from '../local-db-publication/layer-staging.ts';
+import { mapServerTarget, mapServerTargetParameters } from '../map-server-target.ts';
 import { param } from '../parameter.ts';
 import type { TaskType } from '../task-type.ts';
 
 const parameters = z.strictObject({
-  'map-server': param.mapServer('The map server holding the layer (default: the local map server)').optional(),
+  ...mapServerTargetParameters,
   workspace: param.workspace('The workspace of the layer on the map server').optional(),
   layer: param.layer('workspace', 'The layer whose tiles are cached'),
   'grid-sets': param
@@ -46,11 +47,12 @@ export const configureCachedLayerTask: TaskType<Parameters> = {
   supportsCleanup: false,
   parameters,
   async run(params, ctx) {
-    const mapServer = params['map-server'] ?? ctx.services.connections.localMapServer;
+    const target = mapServerTarget(params, ctx);
+    const mapServer = target.name;
     const publisher = await ctx.services.connections.mapServer(mapServer);
     if (!publisher.publisherCapabilities.cache || !publisher.configureCache) {
       throw new UserError('no_tile_cache', `Map server '${mapServer}' has no tile cache geosync can configure`, {
-        details: [{ field: 'map-server', message: 'has no tile cache' }],
+        details: [{ field: target.field, message: 'has no tile cache' }],
       });
     }
     const gridSets = list(params['grid-sets'] ?? (mapServer === 'local' ? 'WebMercatorQuad' : 'EPSG:900913'));

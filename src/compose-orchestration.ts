@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 
 import { createBatchesService } from './domain/batches/batches.service.ts';
 import { createConfigurationsService } from './domain/configurations/configurations.service.ts';
+import { createMetadataTemplatesService } from './domain/metadata-templates/metadata-templates.service.ts';
 import { createRunsService } from './domain/runs/runs.service.ts';
 import { createEngine } from './engine/engine.ts';
 import type { ReportSettings } from './engine/reports/run-report.ts';
@@ -48,7 +49,8 @@ export function composeOrchestration(
   mkdirSync(workDir, { recursive: true });
   const nodeId = `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const tuning = options.engine ?? {};
-  const services = { workDir, connections: options.connections };
+  const metadataTemplates = createMetadataTemplatesService(store.db);
+  const services = { workDir, connections: options.connections, metadataTemplates: metadataTemplates.forTasks() };
   const executor = createExecutor({
     db: store.db,
     taskTypes,
@@ -80,6 +82,7 @@ export function composeOrchestration(
     configurations,
     batches: createBatchesService(store.db, { validateSchedule, nextFireTimes }),
     runs: createRunsService(store.db),
+    metadataTemplates,
   };
 }
 

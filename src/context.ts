@@ -11,6 +11,7 @@ import type { TaskTypeRegistry } from './tasks/task-registry.ts';
 import type { AuthService } from './domain/auth/auth.service.ts';
 import type { BatchesService } from './domain/batches/batches.service.ts';
 import type { ConfigurationsService } from './domain/configurations/configurations.service.ts';
+import type { MetadataTemplatesService } from './domain/metadata-templates/metadata-templates.service.ts';
 import type { RunsService } from './domain/runs/runs.service.ts';
 import type { TokensService } from './domain/auth/tokens.service.ts';
 import type { ConnectionsService } from './domain/connections/connections.service.ts';
@@ -41,6 +42,8 @@ export interface GeosyncContext {
   configurations: ConfigurationsService;
   batches: BatchesService;
   runs: RunsService;
+  /** Metadata templates linked to layers (MetadataTemplateSync). */
+  metadataTemplates: MetadataTemplatesService;
   /** Runs batch runs; the engine (scheduler, job queue) only runs in `serve`. */
   executor: Executor;
   engine: Engine;

@@ -4,6 +4,7 @@ import { batchCommand } from './commands/batch.command.ts';
 import { configurationCommand } from './commands/configuration.command.ts';
 import { connectionCommand } from './commands/connection.command.ts';
 import { fileCommand } from './commands/file.command.ts';
+import { metadataTemplateCommand } from './commands/metadata-template.command.ts';
 import { migrateCommand } from './commands/migrate.command.ts';
 import { runCommand } from './commands/run.command.ts';
 import { serveCommand } from './commands/serve.command.ts';
@@ -22,6 +23,7 @@ const COMMANDS = [
   configurationCommand,
   batchCommand,
   runCommand,
+  metadataTemplateCommand,
 ];
 
 export function buildProgram(): Command {

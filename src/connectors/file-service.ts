@@ -43,6 +43,12 @@ export interface FileService {
   /** Removes a file, or a folder with its content. Missing already: nothing to do (idempotent). */
   remove(path: string): Promise<void>;
   exists(path: string): Promise<boolean>;
+  /**
+   * Where the file is on geosync's own host (an absolute path, confined like every other path),
+   * for a program on this host that reads files by path, such as a MapServer publishing a
+   * GeoTIFF where it lies. Only services on a local disk have it; others are read with `read`.
+   */
+  localPath?(path: string): Promise<string>;
 }
 
 /** Narrows a connector to the file-service capability, for callers holding a plain Connector. */

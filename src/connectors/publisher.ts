@@ -133,6 +133,14 @@ export interface Publisher {
   clearCache?(ref: LayerRef, signal: AbortSignal): Promise<void>;
   /** Servers with `security`: who may read the layer (undefined: no rule). */
   setReadRoles?(ref: LayerRef, roles: string[] | undefined, signal: AbortSignal): Promise<void>;
+  /**
+   * Servers whose workspaces are objects of their own (GeoServer: publishing into a missing one
+   * creates it), both or neither: whether it exists, and its removal. `removeWorkspace` removes
+   * it only when it is empty (no store, style, layer... left: otherwise, or when missing, nothing
+   * happens), so the temp-name protocol's rollback can undo a workspace its run created.
+   */
+  workspaceExists?(workspace: string, signal: AbortSignal): Promise<boolean>;
+  removeWorkspace?(workspace: string, signal: AbortSignal): Promise<void>;
 }
 
 export function isPublisher(connector: Connector): connector is Connector & Publisher {

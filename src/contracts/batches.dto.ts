@@ -88,16 +88,34 @@ export const runSchema = z.object({
 });
 export type Run = z.infer<typeof runSchema>;
 
-export const runListQuerySchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  offset: z.coerce.number().int().min(0).default(0),
-  batch: z.uuid().optional(),
-  status: z.string().max(30).optional(),
-  since: z.iso.datetime().optional(),
-});
+const runTimeBound = (what: string) =>
+  z.iso.datetime({ offset: true, error: `${what} must be an ISO date-time, e.g. 2026-01-31T00:00:00Z` }).optional();
+
+export const runListQuerySchema = z
+  .strictObject({
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    offset: z.coerce.number().int().min(0).default(0),
+    batch: z.uuid().optional(),
+    status: z.string().max(30).optional(),
+    /** Runs started at or after this time. */
+    since: runTimeBound('since'),
+    /** Runs started before this time (exclusive), so day ranges do not overlap. */
+    until: runTimeBound('until'),
+  })
+  .refine((q) => !q.since || !q.until || Date.parse(q.until) > Date.parse(q.since), {
+    path: ['until'],
+    error: 'until must be later than since',
+  });
 
 export const runLogSchema = z.object({
   items: z.array(
-    z.object({ at: z.string(), level: z.string(), message: z.string(), taskRunId: z.string().nullable() }),
+    z.object({
+      /** Pass the last one as `after` to read the next page. */
+      id: z.number().int(),
+      at: z.string(),
+      level: z.string(),
+      message: z.string(),
+      taskRunId: z.string().nullable(),
+    }),
   ),
 });

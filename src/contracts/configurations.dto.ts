@@ -58,7 +58,10 @@ export const configurationSchema = z.object({
    * that batch's tasks are validated; the rest is completed afterwards.
    */
   initializeBatchId: z.uuid().nullable(),
-  /** The `@Initialize` run started when the configuration was created, if any. */
+  /**
+   * The `@Initialize` run this create or update started, if any: a save in init mode starts it when
+   * its values are complete and no run of it is queued or running.
+   */
   initializeRunId: z.uuid().optional(),
   createdAt: z.string(),
   updatedAt: z.string(),

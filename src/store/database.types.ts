@@ -203,6 +203,29 @@ export interface PublishedLayersTable {
   updated_at: Timestamp;
 }
 
+/** A metadata template (0004_metadata_templates.sql). */
+export interface MetadataTemplatesTable {
+  id: Generated<string>;
+  workspace_id: string;
+  name: string;
+  title: string | null;
+  abstract: string | null;
+  keywords: ColumnType<string[], string[] | undefined, string[]>;
+  metadata_links: ColumnType<Array<{ href: string; type: string; format: string }>, string | undefined, string>;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+/** A layer linked to a metadata template. */
+export interface MetadataTemplateLinksTable {
+  id: Generated<string>;
+  template_id: string;
+  map_server: string;
+  workspace: string | null;
+  layer: string;
+  created_at: CreatedAt;
+}
+
 /** geosync's own tables, as Kysely sees them. */
 export interface Database {
   roles: RolesTable;
@@ -224,4 +247,6 @@ export interface Database {
   staged_objects: StagedObjectsTable;
   run_log: RunLogTable;
   published_layers: PublishedLayersTable;
+  metadata_templates: MetadataTemplatesTable;
+  metadata_template_links: MetadataTemplateLinksTable;
 }

@@ -52,6 +52,13 @@ const EXPECTED: Record<string, Rule> = {
   'PUT /api/v1/connections/:id/files': 'authenticated',
   // Orchestration: any logged-in user reaches these; the workspace grant is checked on the
   // object (test/api/orchestration-permissions.integration.test.ts).
+  'GET /api/v1/metadata-templates': 'authenticated',
+  'POST /api/v1/metadata-templates': 'authenticated',
+  'GET /api/v1/metadata-templates/:id': 'authenticated',
+  'PATCH /api/v1/metadata-templates/:id': 'authenticated',
+  'DELETE /api/v1/metadata-templates/:id': 'authenticated',
+  'POST /api/v1/metadata-templates/:id/links': 'authenticated',
+  'DELETE /api/v1/metadata-templates/:id/links': 'authenticated',
   'GET /api/v1/configurations': 'authenticated',
   'POST /api/v1/configurations': 'authenticated',
   'GET /api/v1/configurations/:id': 'authenticated',

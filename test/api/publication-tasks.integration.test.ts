@@ -147,3 +147,16 @@ test("the cache task types take the Task Manager's `external-geoserver` for `map
   );
   assert.match(unknown.tasks[0]?.message ?? '', /Map server 'local' has no layer 'nope'/);
 });
+
+test('republishing a layer keeps the read roles it had on the built-in map server', async () => {
+  await embedded(`UPDATE published_layers SET read_roles = ARRAY['ROLE_GIS'] WHERE name = 'places'`);
+  const batch = await batchOf('places-roles', publicationTasks);
+  const run = await runBatch(batch);
+  assert.equal(run.status, 'committed', JSON.stringify(run));
+  assert.deepEqual(await embedded(`SELECT name, read_roles FROM published_layers ORDER BY name`), [
+    { name: 'places', read_roles: ['ROLE_GIS'] },
+  ]);
+  // Read roles now apply: anonymous callers no longer see the layer.
+  assert.deepEqual(await collections(), []);
+  await embedded(`UPDATE published_layers SET read_roles = NULL WHERE name = 'places'`);
+});

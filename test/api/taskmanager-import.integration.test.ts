@@ -83,8 +83,17 @@ test('the export imports with the built-in task types: tasks, parameters, attrib
     'CopyTable',
     'CreateComplexView',
     'CreateView',
+    'LayerSecuritySync',
+    'LocalAppSchemaPublication',
     'LocalDbPublication',
+    'LocalFilePublication',
     'MetadataSync',
+    'MetadataTemplateSync',
+    'RemoteAppSchemaPublication',
+    'RemoteDbPublication',
+    'RemoteFilePublication',
+    'TimeStamp',
+    'WorkspaceSecuritySync',
   ]);
 
   const response = await admin.request<{ configuration: Configuration; warnings: string[] }>(

@@ -43,6 +43,8 @@ before(async () => {
   [store, city] = await Promise.all([createTestDatabase('cliexstore'), createTestDatabase('cliexcity')]);
   dataDir = makeTempDir('gs-cli-example-');
   const pool = new pg.Pool({ connectionString: city.url });
+  // A backend the database drop ends while the pool is closing must not become an uncaught error.
+  pool.on('error', () => undefined);
   await pool.query(`CREATE TABLE roads (id int PRIMARY KEY, name text, open boolean, geom geometry(LineString,31370));
     INSERT INTO roads SELECT i, 'road ' || i, i % 2 = 0, ST_SetSRID(ST_MakeLine(ST_MakePoint(i, 0), ST_MakePoint(i, 1)), 31370)
       FROM generate_series(1, 50) AS i`);
@@ -91,6 +93,7 @@ test('README: add the source, import the example, run its batch; the copy and it
   assert.equal(run.code, 0, run.stdout + run.stderr);
   assert.match(run.stdout, /committed/);
   const pool = new pg.Pool({ connectionString: store.url });
+  pool.on('error', () => undefined);
   const open = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM open_roads');
   await pool.end();
   assert.equal(open.rows[0]?.n, 25);

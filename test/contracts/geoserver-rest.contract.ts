@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
+
+import { zipFiles } from '../../src/connectors/geoserver/geoserver-zip.ts';
 
 /**
  * What geosync expects of GeoServer's REST API, as HTTP-level checks (no geosync code): the
@@ -27,6 +30,14 @@ export interface GeoserverRestSetup {
   };
   /** A GeoTIFF file the server can read (absolute path on its host); coverage checks skipped without. */
   geotiff?: string;
+  /** A GeoTIFF file here, uploaded to the server (`file.geotiff`); upload checks skipped without. */
+  geotiffUpload?: string;
+  /**
+   * An app-schema mapping the server can open (the app-schema plugin installed, its source
+   * database reachable): the ZIP's files, the main one named `*.appschema`, and the feature type
+   * it maps with its namespace. App-schema checks skipped without.
+   */
+  appSchema?: { files: Array<{ path: string; content: string }>; type: string; namespace: string };
   cleanup?: () => Promise<void>;
 }
 
@@ -58,6 +69,7 @@ export function geoserverRestContract(name: string, make: () => Promise<Geoserve
       options: {
         json?: unknown;
         text?: string;
+        bytes?: Buffer;
         type?: string;
         accept?: string | null;
         authorization?: string | null;
@@ -66,13 +78,16 @@ export function geoserverRestContract(name: string, make: () => Promise<Geoserve
       const headers: Record<string, string> = {};
       if (options.accept !== null) headers.accept = options.accept ?? 'application/json';
       if (options.authorization !== null) headers.authorization = options.authorization ?? auth();
-      let body: string | undefined;
+      let body: string | Buffer | undefined;
       if (options.json !== undefined) {
         headers['content-type'] = 'application/json';
         body = JSON.stringify(options.json);
       } else if (options.text !== undefined) {
         headers['content-type'] = options.type ?? 'text/plain';
         body = options.text;
+      } else if (options.bytes !== undefined) {
+        headers['content-type'] = options.type ?? 'application/octet-stream';
+        body = options.bytes;
       }
       const response = await fetch(setup!.url.replace(/\/+$/, '') + path, {
         method,
@@ -219,6 +234,12 @@ export function geoserverRestContract(name: string, make: () => Promise<Geoserve
         json<{ featureType: { advertised: boolean } }>(await call('GET', ft('roads'))).featureType.advertised,
         true,
       );
+      // The metadata map: a PUT that gives it replaces it; entries come back as {"@key","$"}.
+      const metadata = { entry: [{ '@key': 'dataTimestamp', $: '2024-05-01T10:00:00.000Z' }] };
+      expect(await call('PUT', ft('roads'), { json: { featureType: { metadata } } }), 200, 'metadata map');
+      const back = json<{ featureType: { metadata?: { entry: unknown } } }>(await call('GET', ft('roads')));
+      const entries = asList(back.featureType.metadata?.entry as Array<{ '@key': string; $: string }>);
+      assert.equal(entries.find((e) => e['@key'] === 'dataTimestamp')?.$, '2024-05-01T10:00:00.000Z');
     });
 
     test('renaming a resource by PUT renames its layer and moves its data rules', async (t) => {
@@ -325,6 +346,64 @@ export function geoserverRestContract(name: string, make: () => Promise<Geoserve
       const got = json<{ coverage: { title?: string } }>(await call('GET', `${coverages}/dem`));
       assert.notEqual(got.coverage.title, 'dropped', 'a name-only POST rebuilds the coverage from the file');
       expect(await call('GET', `/rest/layers/${ws}:dem`), 200, 'layer');
+    });
+
+    test('GeoTIFF upload: PUT file.geotiff (configure=first, coverageName) makes store, coverage and layer; a repeat replaces', async (t) => {
+      if (skipUnlessSetUp(t)) return;
+      if (!setup!.geotiffUpload) return t.skip('needs a GeoTIFF to upload');
+      const bytes = await readFile(setup!.geotiffUpload);
+      const upload = `/rest/workspaces/${ws}/coveragestores/up/file.geotiff?configure=first&coverageName=upcov`;
+      const first = await call('PUT', upload, { bytes, type: 'image/tiff' });
+      assert.ok([200, 201].includes(first.status), `upload: HTTP ${first.status} ${first.body}`);
+      expect(await call('GET', `/rest/layers/${ws}:upcov`), 200, 'layer');
+      const store = json<{ coverageStore: { url: string } }>(
+        await call('GET', `/rest/workspaces/${ws}/coveragestores/up`),
+      );
+      assert.match(store.coverageStore.url, /^file:/, 'the store points at the uploaded copy');
+      const again = await call('PUT', upload, { bytes, type: 'image/tiff' });
+      assert.ok([200, 201].includes(again.status), `repeat: HTTP ${again.status} ${again.body}`);
+      expect(await call('DELETE', `/rest/workspaces/${ws}/coveragestores/up?recurse=true&purge=all`), 200, 'delete');
+    });
+
+    test('namespaces: POST makes the workspace with that URI; GET gives the URI back', async (t) => {
+      if (skipUnlessSetUp(t)) return;
+      const prefix = `${ws}_ns`;
+      const uri = `http://example.org/${prefix}`;
+      expect(await call('POST', '/rest/namespaces', { json: { namespace: { prefix, uri } } }), 201, 'create');
+      expect(await call('GET', `/rest/workspaces/${prefix}`), 200, 'the workspace came with it');
+      const got = json<{ namespace: { uri: string } }>(await call('GET', `/rest/namespaces/${prefix}`));
+      assert.equal(got.namespace.uri, uri);
+      expect(await call('DELETE', `/rest/workspaces/${prefix}?recurse=true`), 200, 'delete');
+    });
+
+    test('app-schema: a ZIP upload (configure=none) makes the store only; a feature type is then POSTed by native name', async (t) => {
+      if (skipUnlessSetUp(t)) return;
+      const app = setup!.appSchema;
+      if (!app) return t.skip('needs an app-schema mapping the server can open');
+      const prefix = `${ws}_as`;
+      expect(
+        await call('POST', '/rest/namespaces', { json: { namespace: { prefix, uri: app.namespace } } }),
+        201,
+        'ns',
+      );
+      const upload = `/rest/workspaces/${prefix}/datastores/mapped/file.appschema?configure=none`;
+      const noMain = await call('PUT', upload, {
+        bytes: zipFiles([{ path: 'readme.txt', content: 'no mapping here' }]),
+        type: 'application/zip',
+      });
+      expect(noMain, 400, 'a ZIP without *.appschema');
+      const made = await call('PUT', upload, { bytes: zipFiles(app.files), type: 'application/zip' });
+      assert.ok([200, 201].includes(made.status), `upload: HTTP ${made.status} ${made.body}`);
+      const store = json<{ dataStore: { connectionParameters: { entry: unknown } } }>(
+        await call('GET', `/rest/workspaces/${prefix}/datastores/mapped`),
+      );
+      const params = asList(store.dataStore.connectionParameters.entry as Array<{ '@key': string; $: string }>);
+      assert.equal(params.find((e) => e['@key'] === 'dbtype')?.$, 'app-schema');
+      expect(await call('GET', `/rest/layers/${prefix}:${app.type}`), 404, 'configure=none publishes nothing');
+      const fts = `/rest/workspaces/${prefix}/datastores/mapped/featuretypes`;
+      expect(await call('POST', fts, { json: { featureType: { name: 'renamed', nativeName: app.type } } }), 201, 'ft');
+      expect(await call('GET', `/rest/layers/${prefix}:renamed`), 200, 'layer under its own name');
+      expect(await call('DELETE', `/rest/workspaces/${prefix}?recurse=true`), 200, 'delete');
     });
 
     test('data rules: POST 200 then 409, PUT of an unknown rule 409, bad key 422, DELETE 200 then 404', async (t) => {

@@ -9,9 +9,12 @@
  * (GEOSYNC_TEST_GEOSERVER_URL) to find where the double is wrong.
  *
  * What it models: workspaces (POST /workspaces, POST /namespaces), PostGIS datastores, feature
- * types (POST creates the layer too), GeoTIFF coverage stores and coverages, layers (GET, PUT,
- * DELETE, default style), styles (SLD upload), advertised/enabled on the resource, PUT as partial
- * update, data-access rules, GWC tile layers and masstruncate, basic auth, Keycloak bearer tokens.
+ * types (POST creates the layer too), GeoTIFF coverage stores and coverages (by reference, or by
+ * upload: `file.geotiff`, `external.geotiff`), app-schema stores by upload (`file.appschema`, a
+ * mapping or a ZIP with `*.appschema`; one enabled store per mapped type), the resource metadata
+ * map, layers (GET, PUT, DELETE, default style), styles (SLD upload), advertised/enabled on the
+ * resource, PUT as partial update, data-access rules, GWC tile layers and masstruncate, basic
+ * auth, Keycloak bearer tokens.
  *
  * Quirks pinned (so the client must cope): duplicate store/resource = 500 plain text, duplicate
  * workspace = 409, duplicate style and deleting a referenced style/resource/store = 403, 404
@@ -33,11 +36,42 @@ import type { AddressInfo } from 'node:net';
 
 import { childElements, firstChild, textOf, type XmlElement } from '../../src/lib/xml/xml-node.ts';
 import { parseXml } from '../../src/lib/xml/xml-parser.ts';
+import { readZip } from '../../src/tasks/local-app-schema-publication/zip-reader.ts';
 
 export const FAKE_GEOSERVER_ADMIN = { username: 'admin', password: 'fake-gs-admin-pw-5e1f' } as const;
 /** A user GeoServer knows but who is no administrator: 403 on /rest. */
 export const FAKE_GEOSERVER_VIEWER = { username: 'viewer', password: 'fake-gs-viewer-pw-77a0' } as const;
 export const FAKE_KEYCLOAK = { realm: 'gis', clientId: 'geosync', clientSecret: 'fake-kc-client-secret-19c2' } as const;
+
+/** The namespace of the sample app-schema mappings (`appSchemaMapping`). */
+export const FAKE_APP_SCHEMA_NS = { prefix: 'ex', uri: 'http://example.org/ex' } as const;
+
+/**
+ * A small app-schema mapping of feature type(s) `ex:<type>` over table `table` of a PostGIS
+ * source, with `${...}` placeholders as the Task Manager's templates write them, for tests.
+ */
+export function appSchemaMapping(types: string | string[], table = '#{roads}', extra = ''): string {
+  const list = typeof types === 'string' ? [types] : types;
+  return (
+    '<as:AppSchemaDataAccess xmlns:as="http://www.geotools.org/app-schema">' +
+    `<namespaces><Namespace><prefix>${FAKE_APP_SCHEMA_NS.prefix}</prefix><uri>${FAKE_APP_SCHEMA_NS.uri}</uri></Namespace></namespaces>` +
+    '<sourceDataStores><DataStore><id>db</id><parameters>' +
+    '<Parameter><name>dbtype</name><value>postgis</value></Parameter>' +
+    '<Parameter><name>host</name><value>${host}</value></Parameter><Parameter><name>port</name><value>${port}</value></Parameter>' +
+    '<Parameter><name>database</name><value>${database}</value></Parameter><Parameter><name>schema</name><value>${schema}</value></Parameter>' +
+    '<Parameter><name>user</name><value>${user}</value></Parameter><Parameter><name>passwd</name><value>${password}</value></Parameter>' +
+    `</parameters></DataStore></sourceDataStores>${extra}` +
+    `<targetTypes>${list.map((t) => `<FeatureType><schemaUri>${t}.xsd</schemaUri></FeatureType>`).join('')}</targetTypes><typeMappings>` +
+    list
+      .map(
+        (t) =>
+          `<FeatureTypeMapping><sourceDataStore>db</sourceDataStore><sourceType>${table}</sourceType>` +
+          `<targetElement>${FAKE_APP_SCHEMA_NS.prefix}:${t}</targetElement></FeatureTypeMapping>`,
+      )
+      .join('') +
+    '</typeMappings></as:AppSchemaDataAccess>'
+  );
+}
 
 export interface FakeGeoServerOptions {
   /** Lifetime of Keycloak access tokens (default 300 s). */
@@ -75,6 +109,8 @@ export interface FakeResource {
   srs?: string;
   /** The auto-created layer; undefined once the layer alone was deleted. */
   layer?: { defaultStyle: { name: string; workspace?: string } };
+  /** The resource's metadata map, as the JSON `entry` list (kept as sent). */
+  metadata?: unknown[];
 }
 
 export interface FakeStore {
@@ -85,6 +121,10 @@ export interface FakeStore {
   enabled: boolean;
   params: Record<string, string>;
   url?: string;
+  /** Files uploaded into the store (`file.geotiff`, `file.appschema`), by name. */
+  files?: Map<string, Buffer>;
+  /** App-schema stores: the feature types the main mapping maps. */
+  mappedTypes?: Array<{ uri: string; local: string }>;
 }
 
 export interface FakeStyle {
@@ -434,6 +474,7 @@ export async function startFakeGeoServer(options: FakeGeoServerOptions = {}): Pr
     const kind = storeKind(what);
     if (name === undefined) return storesCollection(call, ws, kind);
     if (sub === undefined) return oneStore(call, store(ws, kind, name));
+    if (/^(file|external|url)\./.test(sub) && subName === undefined) return upload(call, ws, kind, name, sub);
     const resKind = sub === 'featuretypes' ? 'featureType' : sub === 'coverages' ? 'coverage' : undefined;
     if (!resKind || (resKind === 'featureType') !== (kind === 'dataStore')) {
       throw notFound(`No handler for ${call.segments.join('/')}`);
@@ -563,6 +604,121 @@ export async function startFakeGeoServer(options: FakeGeoServerOptions = {}): Pr
     throw new Fail(405, 'Method not allowed');
   }
 
+  /**
+   * `PUT .../coveragestores/{cs}/file.geotiff` (bytes) or `external.geotiff` (a URL as text), and
+   * `PUT .../datastores/{ds}/file.appschema` (a mapping, or a ZIP whose `*.appschema` is the
+   * main mapping): the store is created when missing (201) or its file replaced (200). Uploads
+   * land in `data/<ws>/<store>/` (AbstractStoreUploadController). `configure=first` (coverages)
+   * or `all` (app-schema) also make the resource and its layer; `none` only the store.
+   */
+  function upload(call: Call, ws: string, kind: FakeStore['kind'], name: string, target: string): Answer {
+    if (call.method !== 'PUT') throw new Fail(405, 'Method not allowed');
+    workspace(ws);
+    const [method, format] = target.split('.') as [string, string];
+    const expected = kind === 'coverageStore' ? 'geotiff' : 'appschema';
+    if (format !== expected || method === 'url') throw new Fail(400, `Unsupported format: ${format}`);
+    let s = state.stores.find((o) => o.workspace === ws && o.kind === kind && o.name === name);
+    const isNew = !s;
+    const files = new Map<string, Buffer>();
+    let url: string;
+    let mappedTypes: FakeStore['mappedTypes'];
+    if (kind === 'coverageStore') {
+      if (method === 'external') {
+        url = call.body.toString('utf8').trim();
+      } else {
+        if (call.body.length === 0) throw new Fail(400, 'Empty upload');
+        files.set(`${name}.geotiff`, call.body);
+        url = `file:data/${ws}/${name}/${name}.geotiff`;
+      }
+    } else {
+      let main: string;
+      if (/zip/i.test(call.contentType)) {
+        for (const entry of readZip(call.body)) files.set(entry.path, entry.content);
+        const found = [...files.keys()].find((f) => f.toLowerCase().endsWith('.appschema'));
+        if (!found) throw new Fail(400, 'Could not find appropriate appschema file in archive');
+        main = found;
+      } else {
+        main = `${name}.appschema`;
+        files.set(main, call.body);
+      }
+      mappedTypes = mappedTypesOf(files.get(main)!.toString('utf8'));
+      // GeoTools' DataAccessRegistry holds one data access per mapped type: a second enabled
+      // store mapping it fails (a disabled store's data access is disposed). Unverified: the message.
+      for (const t of mappedTypes) {
+        const other = state.stores.find(
+          (o) => o.name !== name && o.enabled && o.mappedTypes?.some((m) => m.uri === t.uri && m.local === t.local),
+        );
+        if (other) {
+          throw new Fail(500, `Duplicate mappings for ${t.uri}:${t.local} (store ${other.workspace}:${other.name})`);
+        }
+      }
+      url = `file:data/${ws}/${name}/${main}`;
+    }
+    if (!s) {
+      s = {
+        workspace: ws,
+        name,
+        kind,
+        type: kind === 'coverageStore' ? 'GeoTIFF' : 'Application Schema DataAccess',
+        enabled: true,
+        params: {},
+      };
+      state.stores.push(s);
+    }
+    s.files = files;
+    if (kind === 'coverageStore') s.url = url;
+    else s.params = { dbtype: 'app-schema', namespace: state.workspaces.get(ws)!.uri, url };
+    s.mappedTypes = mappedTypes;
+    const configure = call.query.get('configure') ?? 'first';
+    if (configure !== 'none') {
+      const names =
+        kind === 'coverageStore'
+          ? [call.query.get('coverageName') ?? name]
+          : (mappedTypes ?? []).filter((t) => t.uri === state.workspaces.get(ws)!.uri).map((t) => t.local);
+      for (const resourceName of configure === 'all' ? names : names.slice(0, 1)) {
+        if (state.resources.some((r) => r.workspace === ws && r.store === name && r.nativeName === resourceName)) {
+          continue;
+        }
+        checkFreeName(ws, name, resourceName);
+        const resourceKind = kind === 'coverageStore' ? 'coverage' : 'featureType';
+        state.resources.push({
+          id: randomUUID(),
+          kind: resourceKind,
+          workspace: ws,
+          store: name,
+          name: resourceName,
+          nativeName: resourceName,
+          keywords: [],
+          metadataLinks: [],
+          advertised: true,
+          enabled: true,
+          layer: { defaultStyle: { name: resourceKind === 'featureType' ? 'generic' : 'raster' } },
+        });
+      }
+    }
+    return new Raw(isNew ? 201 : 200, '');
+  }
+
+  /** The `targetElement`s of an app-schema mapping with their namespace URIs; 500 when GeoTools could not read it. */
+  function mappedTypesOf(mapping: string): Array<{ uri: string; local: string }> {
+    let root: XmlElement;
+    try {
+      root = parseXml(mapping);
+    } catch (e) {
+      throw new Fail(500, `Unable to create source data store: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const all = (el: XmlElement, local: string): XmlElement[] =>
+      childElements(el).flatMap((c) => [...(c.name.replace(/^.*:/, '') === local ? [c] : []), ...all(c, local)]);
+    const text = (el: XmlElement, local: string) => textOf(all(el, local)[0] ?? el).trim();
+    const uris = new Map(all(root, 'Namespace').map((ns) => [text(ns, 'prefix'), text(ns, 'uri')]));
+    return all(root, 'FeatureTypeMapping').map((m) => {
+      const [prefix = '', local = ''] = text(m, 'targetElement').split(':');
+      const uri = uris.get(prefix);
+      if (!uri || !local) throw new Fail(500, `Unable to create source data store: bad targetElement in mapping`);
+      return { uri, local };
+    });
+  }
+
   const resourceSegment = (kind: FakeResource['kind']) => (kind === 'featureType' ? 'featuretypes' : 'coverages');
   const resourceHref = (call: Call, r: FakeResource) =>
     `${call.base}/rest/workspaces/${r.workspace}/${r.kind === 'featureType' ? 'datastores' : 'coveragestores'}/${r.store}/${resourceSegment(r.kind)}/${r.name}.json`;
@@ -579,6 +735,7 @@ export async function startFakeGeoServer(options: FakeGeoServerOptions = {}): Pr
         ...(r.keywords.length > 0 ? { keywords: { string: list(r.keywords) } } : {}),
         ...(r.metadataLinks.length > 0 ? { metadataLinks: { metadataLink: list(r.metadataLinks) } } : {}),
         srs: r.srs ?? 'EPSG:4326',
+        ...(r.metadata && r.metadata.length > 0 ? { metadata: { entry: list(r.metadata) } } : {}),
         enabled: r.enabled,
         advertised: r.advertised,
         store: {
@@ -605,6 +762,10 @@ export async function startFakeGeoServer(options: FakeGeoServerOptions = {}): Pr
     if (typeof body.enabled === 'boolean') r.enabled = body.enabled;
     if (typeof body.srs === 'string') r.srs = body.srs;
     if (typeof body.nativeName === 'string') r.nativeName = body.nativeName;
+    // A map is replaced whole by a PUT that gives it (XStream unmarshals a new MetadataMap).
+    if ('metadata' in body) {
+      r.metadata = ([] as unknown[]).concat((body.metadata as { entry?: never } | null)?.entry ?? []);
+    }
   }
 
   function checkFreeName(ws: string, storeName: string, name: string): void {
@@ -628,6 +789,14 @@ export async function startFakeGeoServer(options: FakeGeoServerOptions = {}): Pr
     const name = body?.name as string | undefined;
     if (!body || !name) throw new Fail(400, `Expected a ${kind} with a name`);
     checkFreeName(s.workspace, s.name, name);
+    if (s.mappedTypes) {
+      // The app-schema DataAccess finds a type by namespace URI and name (unverified: the exact answer).
+      const native = (body.nativeName as string | undefined) ?? name;
+      const uri = state.workspaces.get(s.workspace)?.uri;
+      if (!s.mappedTypes.some((t) => t.local === native && t.uri === uri)) {
+        throw new Fail(500, `Feature type ${uri}:${native} is not mapped by store ${s.name}`);
+      }
+    }
     const r: FakeResource = {
       id: randomUUID(),
       kind,
@@ -642,7 +811,12 @@ export async function startFakeGeoServer(options: FakeGeoServerOptions = {}): Pr
       layer: { defaultStyle: { name: kind === 'featureType' ? 'generic' : 'raster' } },
     };
     // CoverageController.isNewCoverage: a name-only body is rebuilt from the file, metadata dropped.
-    const nameOnly = kind === 'coverage' && body.srs == null && body.keywords == null && body.enabled !== true;
+    const nameOnly =
+      kind === 'coverage' &&
+      body.srs == null &&
+      body.keywords == null &&
+      body.metadata == null &&
+      body.enabled !== true;
     applyFields(r, nameOnly ? { nativeName: r.nativeName } : body);
     r.enabled = true;
     state.resources.push(r);

@@ -17,7 +17,9 @@ import { bulkImportFromCsv } from '../../domain/configurations/bulk-import.ts';
 import { parseDocument, serializeDocument } from '../../domain/configurations/formats/document-format.ts';
 import { importTaskManagerXml } from '../../domain/configurations/formats/taskmanager-xml.ts';
 import { allowedValues } from '../../domain/configurations/allowed-values.ts';
+import { startInitializeIfDue } from '../../domain/configurations/initialize-run.ts';
 import { access } from '../../domain/security/permissions.ts';
+import type { Principal } from '../../domain/security/principal.ts';
 import { notFound } from '../../errors/errors.ts';
 import type { ParameterKind } from '../../tasks/parameter.ts';
 
@@ -28,6 +30,8 @@ export function configurationsRoutes(root: FastifyInstance, ctx: GeosyncContext)
   const app = root.withTypeProvider<ZodTypeProvider>();
   const tags = ['configurations'];
   const config = { access: access.authenticated };
+  const queueInitialize = (principal: Principal) => (batchId: string) =>
+    ctx.engine.runNow({ batchId, trigger: 'initialize', startedBy: principal.username });
   // Text bodies for imports: YAML/JSON documents, Task Manager XML, CSV.
   for (const type of ['text/csv', 'application/xml', 'text/xml', 'application/yaml', 'text/yaml', 'text/plain']) {
     app.addContentTypeParser(type, { parseAs: 'string', bodyLimit: IMPORT_LIMIT }, (_req, body, done) =>
@@ -62,13 +66,7 @@ export function configurationsRoutes(root: FastifyInstance, ctx: GeosyncContext)
     async (request, reply) => {
       const created = await ctx.configurations.create(request.principal!, request.body);
       // An initializing template's copy starts its `@Initialize` batch at once (Task Manager behaviour).
-      if (created.initializeBatchId && created.problems.length === 0) {
-        created.initializeRunId = await ctx.engine.runNow({
-          batchId: created.initializeBatchId,
-          trigger: 'initialize',
-          startedBy: request.principal!.username,
-        });
-      }
+      created.initializeRunId = await startInitializeIfDue(ctx.db, created, queueInitialize(request.principal!));
       return reply.status(201).send(created);
     },
   );
@@ -83,7 +81,12 @@ export function configurationsRoutes(root: FastifyInstance, ctx: GeosyncContext)
       config,
       schema: { tags, params: idParamsSchema, body: updateConfigurationSchema, response: { 200: configurationSchema } },
     },
-    async (request) => ctx.configurations.update(request.principal!, request.params.id, request.body),
+    async (request) => {
+      const updated = await ctx.configurations.update(request.principal!, request.params.id, request.body);
+      // Every save in init mode with the `@Initialize` values complete starts it, unless one is open.
+      updated.initializeRunId = await startInitializeIfDue(ctx.db, updated, queueInitialize(request.principal!));
+      return updated;
+    },
   );
   app.delete(
     '/api/v1/configurations/:id',

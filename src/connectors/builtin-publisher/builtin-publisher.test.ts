@@ -7,7 +7,8 @@ import type { EmbeddedDatabase } from '../connector.ts';
 import { isPublisher } from '../publisher.ts';
 import { builtinPublisherConnectorType as type } from './builtin-publisher.connector.ts';
 
-// The publisher against a real store (PGlite with PostGIS, over HTTP): test/api/ogc.integration.test.ts.
+// The publisher against a real store (PGlite with PostGIS, over HTTP): test/api/ogc.integration.test.ts;
+// the shared publisher contract: test/contracts-run/builtin-publisher.contract.integration.test.ts.
 
 const noSession = () => Promise.reject(new Error('withSession is not used by the publisher'));
 

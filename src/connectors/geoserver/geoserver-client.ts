@@ -1,3 +1,5 @@
+import type { Readable } from 'node:stream';
+
 import { createAuth, type GeoserverAuth } from './geoserver-auth.ts';
 import { httpError, redact, unreachable } from './geoserver-errors.ts';
 import type { GeoserverConfig } from './geoserver.config.ts';
@@ -11,6 +13,13 @@ export interface RequestOptions {
   /** A JSON body (sent as application/json), or text with `contentType`. */
   json?: unknown;
   text?: string;
+  /**
+   * A body streamed from a source opened per attempt (a retry after a 401 cannot resend a
+   * consumed stream): file uploads, sent with `contentType`.
+   */
+  stream?: () => Promise<Readable>;
+  /** Bytes in memory (a ZIP), sent with `contentType`. */
+  bytes?: Buffer;
   contentType?: string;
   /** Default application/json. */
   accept?: string;
@@ -35,8 +44,11 @@ export class GeoserverClient {
   private readonly base: string;
   private readonly secrets = new Set<string>();
   readonly host: string;
+  /** Where layer timestamps live in the resource metadata map (key paths). */
+  readonly timestampKeys: { data: string; metadata: string };
 
   constructor(private readonly config: GeoserverConfig) {
+    this.timestampKeys = { data: config.dataTimestampProperty, metadata: config.metadataTimestampProperty };
     this.auth = createAuth(config);
     this.base = config.url.replace(/\/+$/, '');
     this.host = new URL(this.base).host;
@@ -98,20 +110,27 @@ export class GeoserverClient {
     if (method === 'GET' && options.allow?.includes(404)) url.searchParams.set('quietOnNotFound', 'true');
     const what = `${method} ${new URL(this.base).pathname.replace(/\/$/, '')}${relative}`.replace(/\?.*$/, '');
     const headers: Record<string, string> = { accept: options.accept ?? 'application/json' };
-    let body: string | undefined;
+    let body: string | Buffer | undefined;
     if (options.json !== undefined) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(options.json);
     } else if (options.text !== undefined) {
       headers['content-type'] = options.contentType ?? 'text/plain; charset=UTF-8';
       body = options.text;
+    } else if (options.bytes !== undefined || options.stream !== undefined) {
+      headers['content-type'] = options.contentType ?? 'application/octet-stream';
+      body = options.bytes;
     }
     for (let attempt = 1; ; attempt++) {
       headers.authorization = await this.auth.header(signal);
       let response: Response;
+      // Opened outside the try: a file that cannot be read is its own error, not an unreachable server.
+      const stream: Readable | undefined = options.stream ? await options.stream() : undefined;
       try {
-        response = await fetch(url, { method, headers, body, signal, redirect: 'follow' });
+        const init = { method, headers, body: stream ?? body, signal, redirect: 'follow', duplex: 'half' };
+        response = await fetch(url, init as RequestInit);
       } catch (error) {
+        stream?.destroy();
         if (signal.aborted) throw signal.reason;
         throw unreachable(this.host, error);
       }
@@ -119,7 +138,7 @@ export class GeoserverClient {
       if (response.status === 401 && attempt === 1 && this.auth.invalidate()) continue;
       const answer = { status: response.status, body: text, ok: response.ok };
       if (response.ok || options.allow?.includes(response.status)) return answer;
-      throw httpError({ host: this.host, what, status: response.status, body: this.redact(text) });
+      throw httpError({ host: this.host, what, status: response.status, body: this.redact(text), user: this.user });
     }
   }
 

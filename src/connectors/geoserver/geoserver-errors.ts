@@ -56,6 +56,8 @@ export interface FailedCall {
   status: number;
   /** The body, already redacted. */
   body: string;
+  /** The account geosync logs in with, named on a refused login. */
+  user?: string;
 }
 
 /**
@@ -63,13 +65,16 @@ export interface FailedCall {
  * definition must change), 5xx OperationalErrors (GeoServer failed; it may work later). The
  * body text is kept, as it is GeoServer's only explanation.
  */
-export function httpError({ host, what, status, body }: FailedCall): GeosyncError {
+export function httpError({ host, what, status, body, user }: FailedCall): GeosyncError {
   const text = errorText(body);
   const why = text ? `: ${text}` : '';
   if (status === 401) {
-    return new UserError('map_server_login_refused', `GeoServer at ${host} refused the login (HTTP 401) on ${what}`, {
-      status: 403,
-    });
+    const who = user === undefined ? 'the login' : `the login of '${user}'`;
+    return new UserError(
+      'map_server_login_refused',
+      `GeoServer at ${host} refused ${who} (HTTP 401) on ${what}: check the user name and password of the connection`,
+      { status: 403 },
+    );
   }
   if (status === 403) {
     return new UserError('map_server_forbidden', `GeoServer at ${host} refused ${what} (HTTP 403)${why}`, {

@@ -1,4 +1,5 @@
 import type { LayerMetadata, MetadataLink } from '../publisher.ts';
+import type { MetadataMapJson } from './geoserver-metadata-map.ts';
 
 /**
  * GeoServer's JSON (XStream + Jettison): a list of one comes back as the bare element, an empty
@@ -56,6 +57,8 @@ export interface ResourceJson {
   metadataLinks?: { metadataLink?: OneOrMany<MetadataLinkJson> } | '';
   advertised?: boolean;
   enabled?: boolean;
+  /** The resource's metadata map (see geoserver-metadata-map.ts). */
+  metadata?: MetadataMapJson | '';
   store?: NamedRef & { '@class'?: string };
 }
 

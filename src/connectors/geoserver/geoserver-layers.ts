@@ -1,14 +1,15 @@
 import { UserError } from '../../errors/errors.ts';
-import type {
-  LayerDefinition,
-  LayerMetadata,
-  LayerRef,
-  PostgisSource,
-  PublishedLayer,
-  RasterFileSource,
-} from '../publisher.ts';
+import type { LayerDefinition, LayerMetadata, LayerRef, PostgisSource, PublishedLayer } from '../publisher.ts';
 import { type GeoserverClient, path } from './geoserver-client.ts';
 import { httpError } from './geoserver-errors.ts';
+import {
+  baseName,
+  checkAppSchemaNamespace,
+  ensureAppSchemaStore,
+  ensureCoverageStore,
+  enableStoresMapping,
+  pathOfUrl,
+} from './geoserver-file-stores.ts';
 import {
   asList,
   type CoverageStoreJson,
@@ -23,7 +24,9 @@ import {
   type ResourceLocation,
   toEntries,
 } from './geoserver-json.ts';
+import { timestampFields, timestampsOf } from './geoserver-metadata-map.ts';
 import { dataStoreName, isSld, prefixed, type QualifiedRef } from './geoserver-names.ts';
+import { deleteStorePath, resourcePath, resourcesOf, storePath, type Undo } from './geoserver-paths.ts';
 import { ensureSldStyle, findNamedStyle, removeStyleIfUnused, type StyleRef } from './geoserver-styles.ts';
 
 /** `ws:name` layer names of `GET /layers`, as refs, those of `workspace` only when given. */
@@ -48,16 +51,8 @@ export interface FoundLayer {
   location: ResourceLocation;
 }
 
-const storesOf = (kind: ResourceLocation['kind']) => (kind === 'featureType' ? 'datastores' : 'coveragestores');
-const resourcesOf = (kind: ResourceLocation['kind']) => (kind === 'featureType' ? 'featuretypes' : 'coverages');
 /** The JSON root of a resource body: `featureType` or `coverage`. */
 const rootOf = (kind: ResourceLocation['kind']) => kind;
-
-export const storePath = (l: Pick<ResourceLocation, 'workspace' | 'kind' | 'store'>): string =>
-  `${path`/workspaces/${l.workspace}`}/${storesOf(l.kind)}${path`/${l.store}`}`;
-
-export const resourcePath = (l: ResourceLocation): string =>
-  `${storePath(l)}/${resourcesOf(l.kind)}${path`/${l.name}`}`;
 
 /** A 500 whose text is one of CatalogImpl's duplicate messages ("... already exists ..."). */
 const isDuplicate = (status: number, body: string) => status === 500 && /already exists/i.test(body);
@@ -132,43 +127,41 @@ export async function readLayer(
   if (location.kind === 'featureType') {
     const store = (await client.getJson<{ dataStore: DataStoreJson }>(storePath(location), signal))?.dataStore;
     const params = fromEntries(store?.connectionParameters);
-    if (params.dbtype !== 'postgis') {
+    if (params.dbtype === 'app-schema') {
+      // The mapping stays on GeoServer: its files are not read back, the main file is named.
+      const mainFile = (params.url ?? '').split('/').pop() ?? '';
+      source = { kind: 'app-schema', mainFile, files: [] };
+    } else if (params.dbtype !== 'postgis') {
       throw new UserError(
         'layer_unsupported',
         `Layer '${ref.workspace}:${ref.name}' is served from a ${params.dbtype ?? 'unknown'} store, which geosync does not manage`,
       );
+    } else {
+      source = {
+        kind: 'postgis',
+        host: params.host ?? '',
+        port: Number(params.port ?? 5432),
+        database: params.database ?? '',
+        user: params.user ?? '',
+        schema: params.schema ?? 'public',
+        table: r.nativeName ?? r.name,
+      };
     }
-    source = {
-      kind: 'postgis',
-      host: params.host ?? '',
-      port: Number(params.port ?? 5432),
-      database: params.database ?? '',
-      user: params.user ?? '',
-      schema: params.schema ?? 'public',
-      table: r.nativeName ?? r.name,
-    };
   } else {
     const store = (await client.getJson<{ coverageStore: CoverageStoreJson }>(storePath(location), signal))
       ?.coverageStore;
-    const url = store?.url ?? '';
-    source = {
-      kind: 'geotiff',
-      path: url.startsWith('file://') ? url.slice('file://'.length) : url.replace(/^file:/, ''),
-    };
+    source = { kind: 'geotiff', path: pathOfUrl(store?.url ?? '') };
   }
   const style = styleOf(found.layer.defaultStyle);
   return {
     workspace: ref.workspace,
     name: ref.name,
     source,
-    metadata: metadataOf(r),
+    metadata: { ...metadataOf(r), ...timestampsOf(client, r) },
     advertised: r.advertised !== false,
     ...(style ? { style: style.name } : {}),
   };
 }
-
-/** Undo steps of a publication, run in reverse when a later step fails (best effort). */
-type Undo = () => Promise<unknown>;
 
 async function undoAll(undo: Undo[]): Promise<void> {
   for (const step of undo.reverse()) {
@@ -180,13 +173,22 @@ async function undoAll(undo: Undo[]): Promise<void> {
   }
 }
 
-async function ensureWorkspace(client: GeoserverClient, workspace: string, signal: AbortSignal, undo: Undo[]) {
+/** Creates a missing workspace (with namespace URI `uri` when given: POST /namespaces makes both). */
+async function ensureWorkspace(
+  client: GeoserverClient,
+  workspace: string,
+  uri: string | undefined,
+  signal: AbortSignal,
+  undo: Undo[],
+) {
   if (await client.getJson(path`/workspaces/${workspace}`, signal)) return;
-  // 409: created meanwhile by someone else, which is as good.
-  const created = await client.rest('POST', '/workspaces', signal, {
-    json: { workspace: { name: workspace } },
-    allow: [409],
-  });
+  // 409 (or 500 for a namespace): created meanwhile by someone else, which is as good.
+  const created = uri
+    ? await client.rest('POST', '/namespaces', signal, {
+        json: { namespace: { prefix: workspace, uri } },
+        allow: [500],
+      })
+    : await client.rest('POST', '/workspaces', signal, { json: { workspace: { name: workspace } }, allow: [409] });
   if (created.status === 201) {
     undo.push(() =>
       client.rest('DELETE', path`/workspaces/${workspace}`, AbortSignal.timeout(10_000), { allow: [403, 404] }),
@@ -231,9 +233,7 @@ async function ensureDataStore(
       allow: [500],
     });
     if (created.status === 201) {
-      undo.push(() =>
-        client.rest('DELETE', `${storePath(location)}?recurse=true`, AbortSignal.timeout(10_000), { allow: [404] }),
-      );
+      undo.push(() => client.rest('DELETE', deleteStorePath(location), AbortSignal.timeout(10_000), { allow: [404] }));
       return name;
     }
     if (!isDuplicate(created.status, created.body)) {
@@ -258,38 +258,6 @@ async function ensureDataStore(
   }
   if (current.user !== params.user) await client.rest('PUT', storePath(location), signal, { json: body });
   return name;
-}
-
-const fileUrl = (file: string) => (file.startsWith('/') ? `file://${file}` : `file:${file}`);
-const baseName = (file: string) => (file.split('/').pop() ?? file).replace(/\.[^.]*$/, '');
-
-/** The coverage store of a GeoTIFF layer, named after the layer, pointing at the file by reference. */
-async function ensureCoverageStore(
-  client: GeoserverClient,
-  ref: QualifiedRef,
-  source: RasterFileSource,
-  signal: AbortSignal,
-  undo: Undo[],
-): Promise<ResourceLocation> {
-  const location: ResourceLocation = { workspace: ref.workspace, kind: 'coverage', store: ref.name, name: ref.name };
-  const store = {
-    name: ref.name,
-    type: 'GeoTIFF',
-    enabled: true,
-    workspace: { name: ref.workspace },
-    url: fileUrl(source.path),
-  };
-  if (await client.getJson(storePath(location), signal)) {
-    await client.rest('PUT', storePath(location), signal, { json: { coverageStore: store } });
-    return location;
-  }
-  await client.rest('POST', path`/workspaces/${ref.workspace}/coveragestores`, signal, {
-    json: { coverageStore: store },
-  });
-  undo.push(() =>
-    client.rest('DELETE', `${storePath(location)}?recurse=true`, AbortSignal.timeout(10_000), { allow: [404] }),
-  );
-  return location;
 }
 
 /**
@@ -343,17 +311,15 @@ export async function publish(
       { details: [{ field: 'source', message: 'embedded tables are served by the built-in publisher only' }] },
     );
   }
-  if (source.kind === 'app-schema') {
-    throw new UserError('source_unsupported', 'App-schema layers are not supported by this GeoServer client yet', {
-      details: [{ field: 'source.kind', message: "'app-schema' is not supported yet" }],
-    });
-  }
-  if (source.kind === 'geotiff' && source.path.trim() === '') {
+  if (source.kind === 'geotiff' && source.path.trim() === '' && !source.upload) {
     throw new UserError('invalid_layer', 'The GeoTIFF path is empty', {
       details: [{ field: 'source.path', message: 'required' }],
     });
   }
   if (source.kind === 'postgis') client.addSecret(source.password);
+  // Checks first: nothing changes when the style or the mapping's namespace is wrong.
+  const namespaceUri =
+    source.kind === 'app-schema' ? await checkAppSchemaNamespace(client, ref, source, signal) : undefined;
   const workspaceExisted = (await client.getJson(path`/workspaces/${ref.workspace}`, signal)) !== undefined;
   const named =
     layer.style && !isSld(layer.style)
@@ -361,31 +327,49 @@ export async function publish(
       : undefined;
   const undo: Undo[] = [];
   try {
-    await ensureWorkspace(client, ref.workspace, signal, undo);
+    await ensureWorkspace(client, ref.workspace, namespaceUri, signal, undo);
     const style =
       layer.style && isSld(layer.style) ? await ensureSldStyle(client, ref.workspace, layer.style, signal) : named;
     let existing = await findLayer(client, ref, signal);
-    const fields = { ...metadataFields(layer.metadata, true), advertised: layer.advertised, enabled: true };
+    const fields: Record<string, unknown> = {
+      ...metadataFields(layer.metadata, true),
+      advertised: layer.advertised,
+      enabled: true,
+    };
+    const sameStore = (l: ResourceLocation) =>
+      existing !== undefined && existing.location.kind === l.kind && existing.location.store === l.store;
     let location: ResourceLocation;
+    let coverageCreated = false;
     if (source.kind === 'postgis') {
       const store = await ensureDataStore(client, ref.workspace, source, signal, undo);
       location = { workspace: ref.workspace, kind: 'featureType', store, name: ref.name };
       Object.assign(fields, { name: ref.name, nativeName: source.table });
+    } else if (source.kind === 'app-schema') {
+      const made = await ensureAppSchemaStore(client, ref, source, signal, undo);
+      location = made.location;
+      Object.assign(fields, { name: ref.name, nativeName: made.nativeName });
     } else {
-      location = await ensureCoverageStore(client, ref, source, signal, undo);
+      const target: ResourceLocation = { workspace: ref.workspace, kind: 'coverage', store: ref.name, name: ref.name };
+      // An upload makes the coverage in the same call: a resource of that name elsewhere must go first.
+      if (source.upload && existing && !sameStore(target)) {
+        await removeResource(client, ref, existing, signal);
+        existing = undefined;
+      }
+      ({ location, coverageCreated } = await ensureCoverageStore(client, ref, source, signal, undo));
     }
-    if (existing && (existing.location.kind !== location.kind || existing.location.store !== location.store)) {
+    if (existing && !sameStore(location)) {
       await removeResource(client, ref, existing, signal);
       existing = undefined;
     }
-    if (existing) {
+    Object.assign(fields, await timestampFields(client, existing && location, layer.metadata, true, signal));
+    if (existing || coverageCreated) {
       await putResource(client, location, fields, signal);
     } else if (location.kind === 'featureType') {
       await createResource(client, location, fields, signal);
     } else {
       // Name-only POST (GeoServer builds the coverage from the file), then the metadata by PUT:
       // a POST with metadata but no srs would have its title and abstract dropped.
-      const native = baseName((source as RasterFileSource).path);
+      const native = baseName(source.kind === 'geotiff' ? source.path : ref.name);
       await createResource(
         client,
         location,
@@ -417,6 +401,8 @@ export async function removeResource(
   signal: AbortSignal,
 ): Promise<void> {
   const { location } = found;
+  const appSchemaType =
+    location.kind === 'featureType' ? await appSchemaNativeName(client, location, signal) : undefined;
   await client.rest('DELETE', `/layers/${prefixed(ref)}`, signal, { allow: [404] });
   await client.rest('DELETE', `${resourcePath(location)}?recurse=true`, signal, { allow: [404] });
   const listing = await client.getJson<Record<string, Record<string, unknown> | ''>>(
@@ -425,14 +411,29 @@ export async function removeResource(
   );
   const collection = listing?.[`${rootOf(location.kind)}s`];
   const left = collection ? asList(collection[rootOf(location.kind)] as never) : [];
-  if (listing && left.length === 0) await client.rest('DELETE', storePath(location), signal, { allow: [403, 404] });
+  if (listing && left.length === 0) {
+    await client.rest('DELETE', deleteStorePath(location).replace('recurse=true&', ''), signal, { allow: [403, 404] });
+  }
   const style = styleOf(found.layer.defaultStyle);
   if (style) await removeStyleIfUnused(client, style, signal);
+  if (appSchemaType !== undefined) await enableStoresMapping(client, location.workspace, appSchemaType, signal);
+}
+
+/** The mapped type an app-schema resource publishes; undefined for other stores. */
+async function appSchemaNativeName(
+  client: GeoserverClient,
+  location: ResourceLocation,
+  signal: AbortSignal,
+): Promise<string | undefined> {
+  const store = (await client.getJson<{ dataStore: DataStoreJson }>(storePath(location), signal))?.dataStore;
+  if (fromEntries(store?.connectionParameters).dbtype !== 'app-schema') return undefined;
+  const r = await client.getJson<{ featureType: ResourceJson }>(resourcePath(location), signal);
+  return r?.featureType.nativeName ?? location.name;
 }
 
 /**
  * Renames the resource (and so its layer) with a partial PUT, as the Task Manager commits; a
- * coverage store named after the layer is renamed along. Repeating a rename that happened is a
+ * GeoTIFF or app-schema store named after the layer is renamed along. Repeating a rename that happened is a
  * no-op (recovery); a taken target name is refused.
  */
 export async function rename(client: GeoserverClient, from: QualifiedRef, to: QualifiedRef, signal: AbortSignal) {
@@ -466,9 +467,16 @@ export async function rename(client: GeoserverClient, from: QualifiedRef, to: Qu
   }
   await putResource(client, found.location, { name: to.name }, signal);
   const { location } = found;
-  if (location.kind === 'coverage' && location.store === from.name) {
+  // Stores made for one layer (GeoTIFF, app-schema) are named after it and follow it.
+  if (location.store === from.name) {
+    const root = location.kind === 'coverage' ? 'coverageStore' : 'dataStore';
+    const store = await client.getJson<Record<string, DataStoreJson>>(storePath(location), signal);
+    const perLayer =
+      location.kind === 'coverage' || fromEntries(store?.[root]?.connectionParameters).dbtype === 'app-schema';
     const free = !(await client.getJson(storePath({ ...location, store: to.name }), signal));
-    if (free) await client.rest('PUT', storePath(location), signal, { json: { coverageStore: { name: to.name } } });
+    if (perLayer && free) {
+      await client.rest('PUT', storePath(location), signal, { json: { [root]: { name: to.name } } });
+    }
   }
 }
 
@@ -482,7 +490,11 @@ export async function setAdvertised(
   await putResource(client, location, { advertised }, signal);
 }
 
-/** Partial: fields of `metadata` left undefined keep their value on GeoServer. */
+/**
+ * Replaces the layer's metadata as a whole, as the Publisher contract says (rollbacks put the
+ * previous metadata back this way): fields left undefined are cleared, by explicit nulls and
+ * empty lists since GeoServer's PUT is partial; the metadata map keeps its other entries.
+ */
 export async function updateMetadata(
   client: GeoserverClient,
   ref: QualifiedRef,
@@ -490,6 +502,9 @@ export async function updateMetadata(
   signal: AbortSignal,
 ) {
   const { location } = await requireLayer(client, ref, signal);
-  const fields = metadataFields(metadata, false);
+  const fields = {
+    ...metadataFields(metadata, true),
+    ...(await timestampFields(client, location, metadata, true, signal)),
+  };
   if (Object.keys(fields).length > 0) await putResource(client, location, fields, signal);
 }

@@ -5,11 +5,25 @@
 //   GEOSYNC_TEST_GEOSERVER_PG='{"host":..,"port":5432,"database":..,"user":..,"password":..,"schema":"public","table":"roads"}'
 //     (a PostGIS table that GeoServer reaches; feature-type checks are skipped without it)
 //   GEOSYNC_TEST_GEOSERVER_GEOTIFF=/abs/path/on/the/geoserver/host.tif (coverage checks)
-import { startFakeGeoServer, FAKE_GEOSERVER_ADMIN } from '../../../test/helpers/fake-geoserver.ts';
+//   GEOSYNC_TEST_GEOSERVER_UPLOAD=/a/local/file.tif (upload checks)
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+import {
+  appSchemaMapping,
+  FAKE_APP_SCHEMA_NS,
+  FAKE_GEOSERVER_ADMIN,
+  startFakeGeoServer,
+} from '../../../test/helpers/fake-geoserver.ts';
 import { geoserverRestContract, type GeoserverRestSetup } from '../../../test/contracts/geoserver-rest.contract.ts';
 
 geoserverRestContract('test double (FakeGeoServer)', async () => {
   const fake = await startFakeGeoServer();
+  // Any bytes do for the double, which keeps an upload without reading it.
+  const dir = await mkdtemp(path.join(process.env.GEOSYNC_TEST_RUN_DIR ?? os.tmpdir(), 'gs-upload-'));
+  const upload = path.join(dir, 'dem.tif');
+  await writeFile(upload, Buffer.concat([Buffer.from('II*\0', 'latin1'), Buffer.alloc(512, 1)]));
   return {
     url: fake.url,
     ...FAKE_GEOSERVER_ADMIN,
@@ -24,7 +38,16 @@ geoserverRestContract('test double (FakeGeoServer)', async () => {
       table: 'roads',
     },
     geotiff: '/data/dem.tif',
-    cleanup: () => fake.close(),
+    geotiffUpload: upload,
+    appSchema: {
+      files: [{ path: 'roads.appschema', content: appSchemaMapping('Road', 'roads') }],
+      type: 'Road',
+      namespace: FAKE_APP_SCHEMA_NS.uri,
+    },
+    cleanup: async () => {
+      await fake.close();
+      await rm(dir, { recursive: true, force: true });
+    },
   };
 });
 
@@ -41,6 +64,7 @@ geoserverRestContract(
     const pg = process.env.GEOSYNC_TEST_GEOSERVER_PG;
     if (pg) setup.postgis = JSON.parse(pg) as GeoserverRestSetup['postgis'];
     if (process.env.GEOSYNC_TEST_GEOSERVER_GEOTIFF) setup.geotiff = process.env.GEOSYNC_TEST_GEOSERVER_GEOTIFF;
+    if (process.env.GEOSYNC_TEST_GEOSERVER_UPLOAD) setup.geotiffUpload = process.env.GEOSYNC_TEST_GEOSERVER_UPLOAD;
     return Promise.resolve(setup);
   },
 );

@@ -17,6 +17,11 @@ export async function readRules(client: GeoserverClient, signal: AbortSignal): P
   return (await client.getJson<Record<string, string>>(RULES, signal)) ?? {};
 }
 
+/** Deletes the layer's read rule, if any: removing a layer must not leave its roles to the next one of its name. */
+export async function removeReadRule(client: GeoserverClient, ref: QualifiedRef, signal: AbortSignal): Promise<void> {
+  await client.rest('DELETE', `${RULES}/${encodeURIComponent(readRuleKey(ref))}`, signal, { allow: [404] });
+}
+
 /** The roles of a rule value (`*` stays `*`; `ADMIN` alone is the empty list). */
 export function rolesOf(value: string | undefined): string[] | undefined {
   if (value === undefined) return undefined;

@@ -3,6 +3,12 @@ import { z } from 'zod';
 /** The Keycloak settings, required together when `authentication` is `keycloak`. */
 const keycloakFields = ['realm', 'authUrl', 'clientId'] as const;
 
+/** A key path in GeoServer's resource metadata map: `custom._timestamp` is the key `_timestamp` inside the map `custom`. */
+const timestampKey = z
+  .string()
+  .max(255)
+  .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'keys of letters, digits, _ and -, separated by dots');
+
 /**
  * Settings of an external GeoServer that layers are published to, as the GeoServer task
  * manager knows them: basic authentication, or a GeoServer behind Keycloak (the user logs in
@@ -26,6 +32,16 @@ export const geoserverConfigSchema = z
       .boolean()
       .default(false)
       .describe('The server has the metadata community module, which some publication tasks use.'),
+    dataTimestampProperty: timestampKey
+      .default('dataTimestamp')
+      .describe(
+        "Key (or key path, dots between levels) in a layer's resource metadata where the time its data last changed is kept (the Task Manager's dataTimestampProperty).",
+      ),
+    metadataTimestampProperty: timestampKey
+      .default('metadataTimestamp')
+      .describe(
+        "Key (or key path) in a layer's resource metadata where the time its metadata last changed is kept; with the metadata community module: custom._timestamp.",
+      ),
   })
   .superRefine((config, ctx) => {
     const keycloak = config.authentication === 'keycloak';

@@ -16,7 +16,11 @@ import { asList, type OneOrMany } from './geoserver-json.ts';
 import * as layers from './geoserver-layers.ts';
 import { qualify } from './geoserver-names.ts';
 import * as security from './geoserver-security.ts';
+import * as workspaces from './geoserver-workspaces.ts';
 import { type GeoserverConfig, geoserverConfigSchema } from './geoserver.config.ts';
+
+/** A workspace name checked by GeoServer's naming rules (qualify's, the name standing in for a layer). */
+const checkedWorkspace = (workspace: string): string => qualify({ workspace, name: workspace }).workspace;
 
 interface VersionJson {
   about?: { resource?: OneOrMany<{ '@name'?: string; Version?: string | number }> };
@@ -113,10 +117,25 @@ export class GeoserverConnector implements Connector, Publisher {
     await layers.updateMetadata(this.client, qualify(ref), metadata, signal);
   }
 
+  /**
+   * Removes the layer, its resource, the store made for it (GeoTIFF, app-schema: with its uploaded
+   * files), then its read rule: last, so a removal stopped half-way never leaves the layer open to
+   * everyone; also when the layer is already gone, so a repeated removal clears a rule left behind.
+   */
   async removeLayer(ref: LayerRef, signal: AbortSignal): Promise<void> {
     const q = qualify(ref);
     const found = await layers.findLayer(this.client, q, signal);
     if (found) await layers.removeResource(this.client, q, found, signal);
+    await security.removeReadRule(this.client, q, signal);
+  }
+
+  async workspaceExists(workspace: string, signal: AbortSignal): Promise<boolean> {
+    return workspaces.workspaceExists(this.client, checkedWorkspace(workspace), signal);
+  }
+
+  /** Removes the workspace (and its namespace) only when it holds no store, style or layer group. */
+  async removeWorkspace(workspace: string, signal: AbortSignal): Promise<void> {
+    await workspaces.removeEmptyWorkspace(this.client, checkedWorkspace(workspace), signal);
   }
 
   async configureCache(
@@ -131,8 +150,14 @@ export class GeoserverConnector implements Connector, Publisher {
     await cache.clearCache(this.client, qualify(ref), signal);
   }
 
+  /**
+   * A missing layer is a 404 (a rule written for it would pass to a later layer of its name);
+   * removing the rule (undefined) is allowed for a missing layer, to clear one left behind.
+   */
   async setReadRoles(ref: LayerRef, roles: string[] | undefined, signal: AbortSignal): Promise<void> {
-    await security.setReadRoles(this.client, qualify(ref), roles, signal);
+    const q = qualify(ref);
+    if (roles !== undefined) await layers.requireLayer(this.client, q, signal);
+    await security.setReadRoles(this.client, q, roles, signal);
   }
 
   /** Nothing held open: fetch's connection pool is process-wide. */

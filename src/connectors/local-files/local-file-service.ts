@@ -192,4 +192,9 @@ export class LocalFileService implements FileService {
   exists(relPath: string): Promise<boolean> {
     return existsByStat(this, relPath);
   }
+
+  /** The absolute path of `relPath`, links resolved and confined to the root (see confinePath). */
+  async localPath(relPath: string): Promise<string> {
+    return this.resolve(normalizeRelativePath(relPath));
+  }
 }

@@ -126,6 +126,20 @@ describe('local-files', () => {
     assert.deepEqual(await fs.list('dir'), []);
   });
 
+  test('localPath gives the absolute path on this host, confined to the root', async () => {
+    const root = path.join(dataDir, 'local-path');
+    const secret = path.join(dataDir, 'local-path-secret');
+    await mkdir(root, { recursive: true });
+    await mkdir(secret, { recursive: true });
+    await symlink(secret, path.join(root, 'out'));
+    const fs = open('local-path');
+    await fs.write('maps/dem.tif', Readable.from(['x']));
+    assert.equal(await fs.localPath('maps/./dem.tif'), path.join(root, 'maps/dem.tif'));
+    await assert.rejects(fs.localPath('../local-path-secret/x.tif'), outside);
+    await assert.rejects(fs.localPath('/etc/passwd'), outside);
+    await assert.rejects(fs.localPath('out/x.tif'), outside);
+  });
+
   test('reading a folder and removing the root are refused', async () => {
     const fs = open('misc');
     await fs.write('dir/f.txt', Readable.from(['x']));

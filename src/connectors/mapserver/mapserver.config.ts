@@ -14,12 +14,13 @@ const absolutePath = (extension: RegExp, message: string) =>
  * Settings of a MapServer that geosync writes a mapfile for. geosync manages the files on a
  * disk it shares with MapServer, at the same paths (same machine, or a volume mounted at the
  * same place): the main mapfile, a folder `<mapfile name>-layers/` next to it with one include per
- * layer, and optionally a MapCache configuration with its tile folder `<name>-tiles/` next to it.
+ * layer, a folder `<mapfile name>-data/` for the GeoTIFFs uploaded with layers, and optionally
+ * a MapCache configuration with its tile folder `<name>-tiles/` next to it.
  * `url` is where clients (and MapCache) reach the MapServer serving that mapfile.
  */
 export const mapserverConfigSchema = z.strictObject({
   mapfile: absolutePath(/\.map$/i, 'must end with .map').describe(
-    'Absolute path of the mapfile geosync maintains, e.g. /srv/mapserver/geosync.map. geosync owns it and the folder <name>-layers next to it.',
+    'Absolute path of the mapfile geosync maintains, e.g. /srv/mapserver/geosync.map. geosync owns it and the folders <name>-layers and <name>-data (uploaded rasters) next to it.',
   ),
   url: z
     .url({ protocol: /^https?$/ })

@@ -20,21 +20,26 @@ import { layerName, mapString } from './mapfile-syntax.ts';
 import { type MapserverConfig, mapserverConfigSchema } from './mapserver.config.ts';
 import { runTool, tools } from './mapserver-tools.ts';
 import { describePostgisTable } from './postgis-table.ts';
+import { assertGeotiff, RasterFolder } from './raster-files.ts';
 
 /**
  * MapServer as a publisher: publishing is writing mapfile includes (see mapfile-store.ts), each
  * checked with map2img before MapServer sees it; the tile cache is MapCache (mapcache.ts).
  * A layer `{ workspace, name }` is the MapServer layer `<workspace>_<name>`. For a PostGIS source
  * geosync reads the geometry column, its type and SRID and the primary key from the database at
- * publish time (the table must exist then). No per-layer read rules: MapServer has none.
+ * publish time (the table must exist then). A GeoTIFF is read where it is (`path`) or, when its
+ * bytes are handed over (`upload`), copied into the connection's data folder (raster-files.ts)
+ * and removed with the last layer using it. No per-layer read rules: MapServer has none.
  */
 export class MapserverConnector implements Connector, Publisher {
   readonly publisherCapabilities: PublisherCapabilities;
   private readonly store: MapfileStore;
   private readonly cache: MapcacheFile | undefined;
+  private readonly rasters: RasterFolder;
 
   constructor(private readonly config: MapserverConfig) {
     this.store = new MapfileStore(config);
+    this.rasters = new RasterFolder(config.mapfile);
     this.cache = config.mapcacheConfig === undefined ? undefined : new MapcacheFile(config.mapcacheConfig, config.url);
     this.publisherCapabilities = { security: false, cache: this.cache !== undefined, appSchema: false, raster: true };
   }
@@ -74,7 +79,17 @@ export class MapserverConnector implements Connector, Publisher {
         `MapServer layer '${name}' already holds ${describeRef(existing)}: choose another name or workspace`,
       );
     }
-    await this.write(name, layer, signal);
+    const definition = await this.placeRaster(layer, signal);
+    try {
+      await this.write(name, definition, signal);
+    } catch (error) {
+      // A refused upload: its copy goes (a new file of its own, no layer refers to it).
+      if (definition !== layer && definition.source.kind === 'geotiff') {
+        await this.rasters.release([definition.source.path], new Set());
+      }
+      throw error;
+    }
+    if (existing) await this.releaseRasters([existing], signal);
   }
 
   async renameLayer(from: LayerRef, to: LayerRef, signal: AbortSignal): Promise<void> {
@@ -120,6 +135,7 @@ export class MapserverConnector implements Connector, Publisher {
     const present = (await this.store.includes()).includes(path.basename(this.store.includePath(name)));
     if (!present) return;
     await this.store.apply([{ name, text: undefined }], signal);
+    if (layer) await this.releaseRasters([layer], signal);
   }
 
   /** Adds the layer to the MapCache configuration (a tileset of its name, sourced from this MapServer's WMS). */
@@ -226,6 +242,33 @@ export class MapserverConnector implements Connector, Publisher {
       );
     }
     return this.cache;
+  }
+
+  /**
+   * The definition as stored: an uploaded GeoTIFF copied into the data folder and named by its
+   * path there; a GeoTIFF by path checked to be one (MapServer would draw any GDAL format).
+   */
+  private async placeRaster(layer: LayerDefinition, signal: AbortSignal): Promise<LayerDefinition> {
+    const { source } = layer;
+    if (source.kind !== 'geotiff') return layer;
+    if (source.upload) {
+      return { ...layer, source: { kind: 'geotiff', path: await this.rasters.store(source.upload, signal) } };
+    }
+    if (path.posix.isAbsolute(source.path)) await assertGeotiff(source.path, source.path);
+    return layer;
+  }
+
+  /** Removes the uploaded copies of `layers` that no published layer refers to any more. */
+  private async releaseRasters(layers: LayerDefinition[], signal: AbortSignal): Promise<void> {
+    const files = layers.flatMap((l) => (l.source.kind === 'geotiff' ? [l.source.path] : []));
+    if (!files.some((f) => this.rasters.owns(f))) return;
+    const inUse = new Set<string>();
+    for (const file of await this.store.includes()) {
+      signal.throwIfAborted();
+      const layer = await this.store.readInclude(file);
+      if (layer?.source.kind === 'geotiff') inUse.add(layer.source.path);
+    }
+    await this.rasters.release(files, inUse);
   }
 
   private async render(name: string, layer: LayerDefinition, signal: AbortSignal): Promise<string> {

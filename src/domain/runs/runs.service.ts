@@ -2,11 +2,11 @@ import type { Kysely } from 'kysely';
 
 import type { Run } from '../../contracts/batches.dto.ts';
 import type { Page } from '../../contracts/common.dto.ts';
-import { conflict, notFound } from '../../errors/errors.ts';
+import { conflict, forbidden, notFound } from '../../errors/errors.ts';
 import type { Database } from '../../store/database.types.ts';
 import { pageOf, toIso, toIsoRequired } from '../page.ts';
-import { assertWorkspaceLevel, workspaceLevel } from '../security/permissions.ts';
-import type { Principal } from '../security/principal.ts';
+import { workspaceLevel } from '../security/permissions.ts';
+import { levelAtLeast, type Principal } from '../security/principal.ts';
 
 export type RunsService = ReturnType<typeof createRunsService>;
 
@@ -21,16 +21,18 @@ export function createRunsService(db: Kysely<Database>) {
       .where('batch_runs.id', '=', id)
       .executeTakeFirst();
     if (!row) throw notFound('Run', id);
-    await assertWorkspaceLevel(db, principal, row.workspace_id, level).catch(() => {
-      throw notFound('Run', id);
-    });
+    // A caller who cannot see the workspace learns nothing (404); one who can see the run but
+    // lacks the right for the action is told so (403).
+    const have = await workspaceLevel(db, principal, row.workspace_id);
+    if (have === null) throw notFound('Run', id);
+    if (!levelAtLeast(have, level)) throw forbidden(`This needs '${level}' permission on the workspace`);
     return row;
   }
 
   return {
     async list(
       principal: Principal,
-      query: { limit: number; offset: number; batch?: string; status?: string; since?: string },
+      query: { limit: number; offset: number; batch?: string; status?: string; since?: string; until?: string },
     ): Promise<Page<Run>> {
       const rows = await db
         .selectFrom('batch_runs')
@@ -39,6 +41,7 @@ export function createRunsService(db: Kysely<Database>) {
         .$if(query.batch !== undefined, (q) => q.where('batch_runs.batch_id', '=', query.batch!))
         .$if(query.status !== undefined, (q) => q.where('batch_runs.status', '=', query.status!))
         .$if(query.since !== undefined, (q) => q.where('batch_runs.started_at', '>=', new Date(query.since!)))
+        .$if(query.until !== undefined, (q) => q.where('batch_runs.started_at', '<', new Date(query.until!)))
         .orderBy('batch_runs.started_at', 'desc')
         .execute();
       const levels = new Map<string, boolean>();

@@ -24,6 +24,14 @@ export function layerRef(workspace: string | undefined, name: string): LayerRef 
   return workspace === undefined ? { name } : { workspace, name };
 }
 
+/** A table of a database connection, named without credentials (what the ledger may hold). */
+export interface StagedTableSource {
+  kind: 'table';
+  database: string;
+  schema: string;
+  table: string;
+}
+
 /** What a staged layer records in the ledger (commit and rollback need only this). */
 export interface StagedLayer extends Record<string, unknown> {
   mapServer: string;
@@ -32,13 +40,19 @@ export interface StagedLayer extends Record<string, unknown> {
   temp: string;
   /** The layer's real name. */
   final: string;
-  /** The table the final layer serves, under its final name. */
-  source: EmbeddedTableSource;
+  /**
+   * The table the final layer serves, under its final name: a database connection's name and the
+   * table, never its credentials (commit asks the connection again, `layerSource`). Ledgers written
+   * before any database could be published hold the `embedded` form.
+   */
+  source: StagedTableSource | EmbeddedTableSource;
   /**
    * When an earlier task of the run staged the table (a CopyTable): its ledger record. The temp
    * layer serves the staged `_temp_` table; commit swaps that table in first (see the task).
    */
   stagedTable?: StagedRelation;
+  /** Publishing created the workspace (temp-layer-commit.ts, workspaceCreation): rollback removes it. */
+  createdWorkspace?: boolean;
 }
 
 /** `workspace:layer`, or `layer`: how messages name a layer. */

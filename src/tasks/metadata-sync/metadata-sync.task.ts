@@ -1,31 +1,26 @@
 import { z } from 'zod';
 
-import type { LayerMetadata, LayerRef, Publisher } from '../../connectors/publisher.ts';
-import {
-  layerKey,
-  layerLabel,
-  layerNotFound,
-  layerRef,
-  type StagedLayer,
-} from '../local-db-publication/layer-staging.ts';
+import type { LayerMetadata, LayerRef } from '../../connectors/publisher.ts';
+import { UserError } from '../../errors/errors.ts';
+import { layerKey, layerLabel, layerNotFound, layerRef } from '../local-db-publication/layer-staging.ts';
 import { param } from '../parameter.ts';
-import type { TaskActionContext, TaskType } from '../task-type.ts';
+import type { TaskRunContext, TaskType } from '../task-type.ts';
+import { type MetadataTarget, metadataTargets, rewriteMetadata } from './metadata-targets.ts';
 
 const parameters = z.strictObject({
   'map-server': param.mapServer('The map server holding the layer (default: the local map server)').optional(),
+  'external-geoserver': param
+    .mapServer("A remote map server: the local layer's metadata is copied onto its layer of the same name")
+    .optional(),
   workspace: param.workspace('The workspace of the layer on the map server').optional(),
   layer: param.layer('workspace', 'The layer whose metadata is updated'),
-  title: param.string('The new title (kept when omitted)').optional(),
-  abstract: param.string('The new abstract (kept when omitted)').optional(),
-  keywords: param.string('The new keywords, comma-separated (kept when omitted)').optional(),
+  title: param.string('The new title (kept, or copied from the local layer, when omitted)').optional(),
+  abstract: param.string('The new abstract (kept, or copied from the local layer, when omitted)').optional(),
+  keywords: param
+    .string('The new keywords, comma-separated (kept, or copied from the local layer, when omitted)')
+    .optional(),
 });
 type Parameters = z.infer<typeof parameters>;
-
-/** One layer whose metadata the run changed, with what it had before. */
-interface MetadataTarget extends Record<string, unknown> {
-  ref: LayerRef;
-  previous: LayerMetadata;
-}
 
 /** What a MetadataSync run records: the metadata before and after, per layer it changed. */
 interface StagedMetadata extends Record<string, unknown> {
@@ -36,7 +31,19 @@ interface StagedMetadata extends Record<string, unknown> {
   metadata: LayerMetadata;
   /** Every layer changed: the live one and/or the temp layer an earlier publication task staged. */
   targets: MetadataTarget[];
+  /** The map server the metadata was copied from (with `external-geoserver`). */
+  copiedFrom?: string;
 }
+
+/** What a copy carries from the local layer to the remote one: all of LayerMetadata. */
+const COPIED_KEYS = [
+  'title',
+  'abstract',
+  'keywords',
+  'metadataLinks',
+  'dataTimestamp',
+  'metadataTimestamp',
+] as const satisfies ReadonlyArray<keyof LayerMetadata>;
 
 function keywordList(text: string): string[] {
   return text
@@ -45,63 +52,108 @@ function keywordList(text: string): string[] {
     .filter((k) => k !== '');
 }
 
-/** The previous metadata with only the parameters given replaced. */
-function merged(previous: LayerMetadata, params: Parameters): LayerMetadata {
+/** The metadata with the copied keys taken from `source` (absent there: absent here too). */
+function copiedOnto(target: LayerMetadata, source: LayerMetadata): LayerMetadata {
+  const next: LayerMetadata = { ...target };
+  for (const key of COPIED_KEYS) delete next[key];
+  for (const key of COPIED_KEYS) if (source[key] !== undefined) Object.assign(next, { [key]: source[key] });
+  return next;
+}
+
+/** The metadata with only the parameters given replaced. */
+function overridden(metadata: LayerMetadata, params: Parameters): LayerMetadata {
   return {
-    ...previous,
+    ...metadata,
     ...(params.title !== undefined && { title: params.title }),
     ...(params.abstract !== undefined && { abstract: params.abstract }),
     ...(params.keywords !== undefined && { keywords: keywordList(params.keywords) }),
   };
 }
 
-async function restore(publisher: Publisher, target: MetadataTarget, ctx: TaskActionContext): Promise<void> {
-  if (!(await publisher.getLayer(target.ref, ctx.signal))) {
-    ctx.log('info', `Layer ${target.ref.name} is gone: no metadata to restore`);
-    return;
+const badCombination = (code: string, message: string, field: string, detail: string) =>
+  new UserError(code, message, { details: [{ field, message: detail }] });
+
+/** Where the metadata goes, and (with `external-geoserver`) where it comes from. */
+function resolveServers(params: Parameters, localMapServer: string): { mapServer: string; source?: string } {
+  const external = params['external-geoserver'];
+  if (external === undefined) return { mapServer: params['map-server'] ?? localMapServer };
+  if (params['map-server'] !== undefined) {
+    throw badCombination(
+      'conflicting_parameters',
+      "Give either 'map-server' (update metadata there) or 'external-geoserver' (copy the local layer's metadata " +
+        'there), not both',
+      'map-server',
+      "not allowed with 'external-geoserver'",
+    );
   }
-  await publisher.updateMetadata(target.ref, target.previous, ctx.signal);
+  if (external === localMapServer) {
+    throw badCombination(
+      'same_map_server',
+      `'external-geoserver' is '${external}', the local map server itself: name a remote map server, or use ` +
+        "'map-server' to update the local layer",
+      'external-geoserver',
+      'is the local map server',
+    );
+  }
+  return { mapServer: external, source: localMapServer };
+}
+
+/** The local layer's metadata: of the layer an earlier task of the run is publishing, else the live one. */
+async function sourceMetadata(localMapServer: string, params: Parameters, ctx: TaskRunContext): Promise<LayerMetadata> {
+  const local = await ctx.services.connections.mapServer(localMapServer);
+  const found = await metadataTargets(local, localMapServer, params.workspace, params.layer, ctx);
+  const newest = found.at(-1);
+  if (!newest) throw layerNotFound(localMapServer, params.workspace, params.layer);
+  return newest.previous;
 }
 
 /**
- * Updates a layer's metadata (title, abstract, keywords) on a map server. Compensatable: run
- * records the previous metadata and changes it at once; rollback puts the previous one back.
+ * Updates a layer's metadata on a map server; with `external-geoserver`, copies the local layer's
+ * metadata onto the remote layer of the same name (the Task Manager's MetaDataSync), with title,
+ * abstract and keywords still overridable. Compensatable: run records the previous metadata and
+ * changes it at once; rollback puts the previous one back.
  *
- * A layer being published by an earlier task of the run (LocalDbPublication) lives under its temp
- * name until commit, and its commit keeps the temp layer's metadata: so the temp layer is updated
- * too (or alone, for a new layer).
+ * A layer being published by an earlier task of the run lives under its temp name until commit,
+ * and its commit keeps the temp layer's metadata: so the temp layer is updated too (or alone, for
+ * a new layer), and is also where a copy reads the local metadata from.
  */
 export const metadataSyncTask: TaskType<Parameters> = {
   type: 'MetadataSync',
   title: "Update a layer's metadata",
-  description: 'Updates the title, abstract and keywords of a layer on a map server; rollback restores them',
+  description:
+    "Updates the title, abstract and keywords of a layer on a map server, or copies a local layer's metadata " +
+    'to a remote map server; rollback restores them',
   capability: 'compensatable',
   supportsCleanup: false,
   parameters,
   async run(params, ctx) {
-    const mapServer = params['map-server'] ?? ctx.services.connections.localMapServer;
+    const { localMapServer } = ctx.services.connections;
+    const { mapServer, source } = resolveServers(params, localMapServer);
+    const copied = source === undefined ? undefined : await sourceMetadata(source, params, ctx);
     const publisher = await ctx.services.connections.mapServer(mapServer);
-    const key = layerKey(mapServer, params.workspace, params.layer);
-    const ref = layerRef(params.workspace, params.layer);
-    const targets: MetadataTarget[] = [];
-    const live = await publisher.getLayer(ref, ctx.signal);
-    if (live) targets.push({ ref, previous: live.metadata });
-    const publishing = ctx.findStaged('layer', key)?.data as StagedLayer | undefined;
-    if (publishing) {
-      const tempRef = layerRef(publishing.workspace, publishing.temp);
-      const temp = await publisher.getLayer(tempRef, ctx.signal);
-      if (temp) targets.push({ ref: tempRef, previous: temp.metadata });
-    }
+    const targets = await metadataTargets(publisher, mapServer, params.workspace, params.layer, ctx);
     if (targets.length === 0) throw layerNotFound(mapServer, params.workspace, params.layer);
+    const next = (previous: LayerMetadata) =>
+      overridden(copied === undefined ? previous : copiedOnto(previous, copied), params);
     const previous = targets[0]!.previous;
-    const metadata = merged(previous, params);
-    const staged: StagedMetadata = { mapServer, ref, previous, metadata, targets };
+    const staged: StagedMetadata = {
+      mapServer,
+      ref: layerRef(params.workspace, params.layer),
+      previous,
+      metadata: next(previous),
+      targets,
+      ...(source !== undefined && { copiedFrom: source }),
+    };
     // Recorded before anything changes: rollback (and recovery) can always put it back.
-    await ctx.stage({ kind: 'metadata', name: key, data: staged });
-    for (const target of targets) {
-      await publisher.updateMetadata(target.ref, merged(target.previous, params), ctx.signal);
-    }
-    return { message: `Updated the metadata of ${layerLabel(params.workspace, params.layer)} on ${mapServer}` };
+    await ctx.stage({ kind: 'metadata', name: layerKey(mapServer, params.workspace, params.layer), data: staged });
+    for (const target of targets) await publisher.updateMetadata(target.ref, next(target.previous), ctx.signal);
+    const where = layerLabel(params.workspace, params.layer);
+    return {
+      message:
+        source === undefined
+          ? `Updated the metadata of ${where} on ${mapServer}`
+          : `Copied the metadata of ${where} from ${source} to ${mapServer}`,
+    };
   },
   async commitStaged(object, ctx) {
     const staged = object.data as StagedMetadata;
@@ -110,6 +162,6 @@ export const metadataSyncTask: TaskType<Parameters> = {
   async rollbackStaged(object, ctx) {
     const staged = object.data as StagedMetadata;
     const publisher = await ctx.services.connections.mapServer(staged.mapServer);
-    for (const target of staged.targets) await restore(publisher, target, ctx);
+    for (const target of staged.targets) await rewriteMetadata(publisher, target.ref, () => target.previous, ctx);
   },
 };

@@ -1,21 +1,15 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 
-import { type Browser, type Locator, type Page, chromium } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 
+import { ensureWebBuild, launchChromium, screenshotPath, waitForText } from '../helpers/browser.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-// As in web-ui.test.ts: the documented screenshot is refreshed only with GEOSYNC_TEST_SCREENSHOTS=1.
-const screenshotPath = process.env.GEOSYNC_TEST_SCREENSHOTS
-  ? join(repoRoot, 'docs/screenshots/files.png')
-  : join(process.env.GEOSYNC_TEST_RUN_DIR ?? tmpdir(), 'files.png');
+const screenshot = screenshotPath('files');
 
 /** Appends a line to the upload; fails (exit 3) for a file whose name contains "broken". */
 const prepareScript = `#!/bin/sh
@@ -27,26 +21,6 @@ echo "# prepared by geosync" >> "$1"
 echo "prepared $(basename "$1")"
 echo "note: 1 line appended" >&2
 `;
-
-function ensureWebBuild(): void {
-  if (existsSync(join(repoRoot, 'dist/web/index.html'))) return;
-  execFileSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], {
-    cwd: repoRoot,
-    stdio: 'inherit',
-  });
-}
-
-/** Polls until the locator's text matches: playwright-core has no `expect`. */
-async function waitForText(locator: Locator, pattern: RegExp, timeoutMs = 15_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  for (;;) {
-    last = (await locator.textContent({ timeout: Math.max(1, deadline - Date.now()) })) ?? '';
-    if (pattern.test(last)) return last;
-    if (Date.now() > deadline) assert.fail(`expected text matching ${pattern}, last saw ${JSON.stringify(last)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /** A page whose uncaught errors and console errors are collected for the final check. */
 async function openPage(browser: Browser, problems: string[]): Promise<Page> {
@@ -96,18 +70,7 @@ test('web UI: browse and upload files of a file service', { timeout: 120_000 }, 
     await rm(scriptDir, { recursive: true, force: true });
   });
 
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchChromium();
   t.after(() => browser.close());
   const problems: string[] = [];
   const page = await openPage(browser, problems);
@@ -142,8 +105,8 @@ test('web UI: browse and upload files of a file service', { timeout: 120_000 }, 
     );
     assert.equal(await upload.getByLabel('Save as').inputValue(), '', 'the form is ready for the next file');
 
-    await mkdir(dirname(screenshotPath), { recursive: true });
-    await page.screenshot({ path: screenshotPath, fullPage: true });
+    await mkdir(dirname(screenshot), { recursive: true });
+    await page.screenshot({ path: screenshot, fullPage: true });
   });
 
   await t.test('a failing prepare script shows its output and stores nothing', async () => {

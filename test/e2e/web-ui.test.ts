@@ -1,42 +1,15 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 
-import { type Locator, type Page, chromium } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 
+import { ensureWebBuild, launchChromium, screenshotPath, waitForText } from '../helpers/browser.ts';
 import { startTestServer } from '../helpers/server.ts';
 
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-// The documented screenshot is refreshed only on request (GEOSYNC_TEST_SCREENSHOTS=1), so a test run
-// leaves the checkout unchanged; otherwise it goes to the run's temp folder.
-const screenshotPath = process.env.GEOSYNC_TEST_SCREENSHOTS
-  ? join(repoRoot, 'docs/screenshots/connections.png')
-  : join(process.env.GEOSYNC_TEST_RUN_DIR ?? tmpdir(), 'connections.png');
-
-function ensureWebBuild(): void {
-  if (existsSync(join(repoRoot, 'dist/web/index.html'))) return;
-  execFileSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], {
-    cwd: repoRoot,
-    stdio: 'inherit',
-  });
-}
-
-/** Polls until the locator's text matches: playwright-core has no `expect`. */
-async function waitForText(locator: Locator, pattern: RegExp, timeoutMs = 15_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  for (;;) {
-    last = (await locator.textContent({ timeout: Math.max(1, deadline - Date.now()) })) ?? '';
-    if (pattern.test(last)) return last;
-    if (Date.now() > deadline) assert.fail(`expected text matching ${pattern}, last saw ${JSON.stringify(last)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const screenshot = screenshotPath('connections');
 
 /** The table row of the connection with this exact name and type. */
 function connectionRow(page: Page, name: string, type: string): Locator {
@@ -55,18 +28,7 @@ test('web UI: log in, manage a connection, log out', { timeout: 180_000 }, async
     await rm(exportsDir, { recursive: true, force: true });
   });
 
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchChromium();
   t.after(() => browser.close());
   const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
   const page = await context.newPage();
@@ -129,8 +91,8 @@ test('web UI: log in, manage a connection, log out', { timeout: 180_000 }, async
     await dialog.waitFor({ state: 'hidden' });
     await waitForText(row, /Published GeoPackages/);
 
-    await mkdir(dirname(screenshotPath), { recursive: true });
-    await page.screenshot({ path: screenshotPath });
+    await mkdir(dirname(screenshot), { recursive: true });
+    await page.screenshot({ path: screenshot });
   });
 
   await t.test('deleting it after confirming removes it', async () => {

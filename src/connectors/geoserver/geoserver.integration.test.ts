@@ -183,7 +183,7 @@ describe('geoserver publisher', () => {
     assert.deepEqual(layer?.metadata, { title: 'Roads again', keywords: ['a', 'b'] });
   });
 
-  test('the temp-name protocol leaves exactly the final layer, advertised, with its read rule', async () => {
+  test('the temp-name protocol leaves exactly the final layer, advertised; its read rule goes with the old layer', async () => {
     await gs.publishLayer(roads(), signal());
     await gs.setReadRoles({ workspace: 'topo', name: 'roads' }, ['ROLE_GIS'], signal());
     const temp = { workspace: 'topo', name: '_temp_4f2a' };
@@ -204,7 +204,9 @@ describe('geoserver publisher', () => {
     assert.equal(layer?.advertised, true);
     assert.deepEqual(layer?.metadata, { title: 'Roads v3' });
     assert.equal(layer?.source.kind === 'postgis' && layer.source.table, 'roads_v3');
-    assert.deepEqual(layer?.readRoles, ['ROLE_GIS'], 'the rule of the old layer applies to the new one');
+    // Removing the old layer took its rule: the task types' commit (commitTempLayer) puts the roles back.
+    assert.equal(layer?.readRoles, undefined, 'no rule of the old layer left over');
+    assert.equal(fake.state.acl.has('topo.roads.r'), false);
     assert.equal(fake.state.stores.length, 1, 'the shared store stays');
     // Recovery repeats the commit: each step is a no-op now.
     await gs.removeLayer(temp, signal());
@@ -250,14 +252,16 @@ describe('geoserver publisher', () => {
     assert.deepEqual(layerNames(), ['topo:rivers', 'topo:roads']);
   });
 
-  test('setAdvertised and updateMetadata change the resource; partial metadata keeps the rest', async () => {
+  test('setAdvertised and updateMetadata change the resource; updateMetadata replaces the metadata as a whole', async () => {
     const ref = { workspace: 'topo', name: 'roads' };
     await gs.publishLayer(roads(), signal());
     await gs.setAdvertised(ref, false, signal());
     assert.equal((await gs.getLayer(ref, signal()))?.advertised, false);
     await gs.updateMetadata(ref, { abstract: 'New abstract', keywords: ['one'] }, signal());
     const metadata = (await gs.getLayer(ref, signal()))?.metadata;
-    assert.deepEqual(metadata, { ...roads().metadata, abstract: 'New abstract', keywords: ['one'] });
+    // Fields left out are cleared (explicit nulls: GeoServer's PUT is partial), so a rollback can restore.
+    assert.deepEqual(metadata, { abstract: 'New abstract', keywords: ['one'] });
+    assert.equal((await gs.getLayer(ref, signal()))?.advertised, false, 'advertised is no metadata');
     await assert.rejects(
       gs.setAdvertised({ workspace: 'topo', name: 'nope' }, true, signal()),
       code('layer_not_found'),

@@ -6,7 +6,7 @@ import { findStagedRelation, relationKind } from '../sql/relations.ts';
 import { assertNotReserved } from '../sql/reserved.ts';
 import { type StagedRelation, swapIn } from '../sql/staging.ts';
 import type { StagedObject, TaskActionContext, TaskRunContext } from '../task-type.ts';
-import { layerRef, type StagedLayer, type StagedTableSource, tempLayerName } from './layer-staging.ts';
+import { type StagedLayer, type StagedTableSource, tempLayerName } from './layer-staging.ts';
 import { commitTempLayer, rollbackTempLayer, workspaceCreation } from './temp-layer-commit.ts';
 
 /**

@@ -1,6 +1,6 @@
 /** Templates, configurations, batches and runs through the REST API, with the engine running. */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -394,8 +394,9 @@ test('an initializing template: @Initialize runs on first save, then the rest is
     attributes: { dir, later: 'published' },
   });
 
-  // Bulk initialize: a second configuration saved with incomplete @Initialize values stays in
-  // init mode; once completed, bulk initialize starts it and the engine validates it afterwards.
+  // A second configuration saved with incomplete @Initialize values stays in init mode; the save
+  // that completes them starts @Initialize (as create does). Its run fails (the folder is missing);
+  // once the folder exists, bulk initialize starts it again and the engine validates it afterwards.
   const waiting = await admin.request<Configuration & { initializeBatchId: string | null; initializeRunId?: string }>(
     'POST',
     '/api/v1/configurations',
@@ -406,7 +407,15 @@ test('an initializing template: @Initialize runs on first save, then the rest is
     },
   );
   assert.equal(waiting.body.initializeRunId, undefined, 'not started while its @Initialize values are missing');
-  await admin.request('PATCH', `/api/v1/configurations/${waiting.body.id}`, { attributes: { dir, later: 'second' } });
+  const laterDir = path.join(dir, 'later');
+  const saved = await admin.request<Configuration & { initializeRunId?: string }>(
+    'PATCH',
+    `/api/v1/configurations/${waiting.body.id}`,
+    { attributes: { dir: laterDir, later: 'second' } },
+  );
+  assert.ok(saved.body.initializeRunId, 'the save that completed the values started @Initialize');
+  assert.equal((await waitForEnd(saved.body.initializeRunId)).status, 'failed');
+  mkdirSync(laterDir);
   const bulk = await admin.request<{ queued: number; items: { name: string; runId?: string }[] }>(
     'POST',
     '/api/v1/bulk/initialize',

@@ -1,48 +1,21 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 
 import pg from 'pg';
-import { type Locator, type Page, chromium } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 
 import type { Run } from '../../src/contracts/batches.dto.ts';
 import type { Configuration } from '../../src/contracts/configurations.dto.ts';
 import { runBatch } from '../helpers/batches.ts';
+import { ensureWebBuild, launchChromium, screenshotPath, waitForText } from '../helpers/browser.ts';
 import { ApiClient } from '../helpers/http.ts';
 import { createTestDatabase } from '../helpers/postgres.ts';
 import { startTestServer } from '../helpers/server.ts';
 
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-// As in web-ui.test.ts: the documented screenshots are refreshed only with GEOSYNC_TEST_SCREENSHOTS=1.
-const screenshot = (name: string) =>
-  process.env.GEOSYNC_TEST_SCREENSHOTS
-    ? join(repoRoot, `docs/screenshots/${name}.png`)
-    : join(process.env.GEOSYNC_TEST_RUN_DIR ?? tmpdir(), `${name}.png`);
-
-function ensureWebBuild(): void {
-  if (existsSync(join(repoRoot, 'dist/web/index.html'))) return;
-  execFileSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], {
-    cwd: repoRoot,
-    stdio: 'inherit',
-  });
-}
-
-/** Polls until the locator's text matches: playwright-core has no `expect`. */
-async function waitForText(locator: Locator, pattern: RegExp, timeoutMs = 15_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  for (;;) {
-    last = (await locator.textContent({ timeout: Math.max(1, deadline - Date.now()) })) ?? '';
-    if (pattern.test(last)) return last;
-    if (Date.now() > deadline) assert.fail(`expected text matching ${pattern}, last saw ${JSON.stringify(last)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const screenshot = screenshotPath;
 
 /** Waits until a <select> offers `value`: its choices are loaded from the API. */
 async function waitForOption(select: Locator, value: string, timeoutMs = 15_000): Promise<void> {
@@ -131,18 +104,7 @@ test('web UI: templates and configurations with a real PostGIS source', { timeou
     }
   }
 
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchChromium();
   t.after(() => browser.close());
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();

@@ -87,7 +87,7 @@ export function createBatchesService(db: Kysely<Database>, rules: ScheduleRules,
       .where('removed_at', 'is', null)
       .executeTakeFirst();
     if (!row) throw notFound('Batch', id);
-    await assertWorkspaceLevel(db, principal, row.workspace_id, level);
+    await assertWorkspaceLevel(db, principal, row.workspace_id, level, { kind: 'Batch', id });
     return row;
   }
 

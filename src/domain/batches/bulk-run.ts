@@ -102,7 +102,10 @@ export async function bulkInitialize(
             .selectFrom('batch_runs')
             .select('batch_runs.id')
             .whereRef('batch_runs.batch_id', '=', 'batches.id')
-            .where('batch_runs.status', '=', 'committed'),
+            // Done, or still going (a save may have started it): either way not again.
+            .where((run) =>
+              run.or([run('batch_runs.status', '=', 'committed'), run('batch_runs.ended_at', 'is', null)]),
+            ),
         ),
       ),
     )

@@ -114,7 +114,7 @@ export function createConfigurationsService(db: Kysely<Database>, taskTypes: Tas
 
   async function loadFor(principal: Principal, id: string, level: 'read' | 'write' | 'admin') {
     const stored = await loadConfiguration(db, id);
-    await assertWorkspaceLevel(db, principal, stored.row.workspace_id, level);
+    await assertWorkspaceLevel(db, principal, stored.row.workspace_id, level, { kind: 'Configuration', id });
     return stored;
   }
 

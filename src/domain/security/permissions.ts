@@ -61,10 +61,12 @@ export async function assertWorkspaceLevel(
   principal: Principal | null,
   workspaceId: string,
   need: WorkspaceLevel,
+  /** What a caller who cannot see the workspace is told does not exist (the object asked for). */
+  hidden: { kind: string; id: string } = { kind: 'Workspace', id: workspaceId },
 ): Promise<WorkspaceLevel> {
   assertAuthenticated(principal);
   const have = await workspaceLevel(db, principal, workspaceId);
-  if (have === null) throw notFound('Workspace', workspaceId);
+  if (have === null) throw notFound(hidden.kind, hidden.id);
   if (!levelAtLeast(have, need)) throw forbidden(`This needs '${need}' permission on the workspace`);
   return have;
 }

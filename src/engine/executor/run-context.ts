@@ -6,14 +6,15 @@ import type { Ledger } from './ledger.ts';
 
 export type RunLogger = (level: 'info' | 'warn' | 'error', message: string, taskRunId?: string) => void;
 
-/** Writes run log lines; failures to log never fail a run. */
+/**
+ * Writes run log lines; failures to log never fail a run. The inserts are chained, so lines get
+ * their ids in the order they were written: a reader paging with `after` never skips one.
+ */
 export function createRunLogger(db: Kysely<Database>, batchRunId: string): RunLogger {
+  let tail: Promise<unknown> = Promise.resolve();
   return (level, message, taskRunId) => {
-    void db
-      .insertInto('run_log')
-      .values({ batch_run_id: batchRunId, task_run_id: taskRunId ?? null, level, message: message.slice(0, 10_000) })
-      .execute()
-      .catch(() => undefined);
+    const row = { batch_run_id: batchRunId, task_run_id: taskRunId ?? null, level, message: message.slice(0, 10_000) };
+    tail = tail.then(() => db.insertInto('run_log').values(row).execute()).catch(() => undefined);
   };
 }
 

@@ -1,0 +1,30 @@
+import type { Kysely } from 'kysely';
+
+import type { Configuration } from '../../contracts/configurations.dto.ts';
+import type { Database } from '../../store/database.types.ts';
+
+/**
+ * Starts a configuration's `@Initialize` batch when it is due, as the Task Manager does on every
+ * save in init mode: the configuration waits for it (`initializeBatchId` set), the values the
+ * batch reads are complete (no problems: only `@Initialize` tasks are checked in init mode), and
+ * no run of it is already queued or running (a second one would only repeat the first).
+ * Returns the queued run's id, or undefined when nothing was started.
+ *
+ * Not locked: two saves racing between the check and the queueing could both start one. Queueing
+ * cannot join a transaction here (a PGlite store has a single session), and the window is one query.
+ */
+export async function startInitializeIfDue(
+  db: Kysely<Database>,
+  configuration: Pick<Configuration, 'initializeBatchId' | 'problems'>,
+  queueRun: (batchId: string) => Promise<string>,
+): Promise<string | undefined> {
+  const batchId = configuration.initializeBatchId;
+  if (!batchId || configuration.problems.length > 0) return undefined;
+  const open = await db
+    .selectFrom('batch_runs')
+    .select('id')
+    .where('batch_id', '=', batchId)
+    .where('ended_at', 'is', null)
+    .executeTakeFirst();
+  return open ? undefined : queueRun(batchId);
+}

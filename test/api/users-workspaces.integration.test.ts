@@ -156,6 +156,27 @@ test('workspaces: grants to users and roles decide who sees and edits what', asy
   );
 });
 
+test('a workspace holding configurations, or their history, is refused removal with a clear 409', async () => {
+  const ws = await admin.request<{ id: string }>('POST', '/api/v1/workspaces', { name: 'busy' });
+  assert.equal(ws.status, 201, JSON.stringify(ws.body));
+  const config = await admin.request<{ id: string }>('POST', '/api/v1/configurations', {
+    workspace: 'busy',
+    name: 'held',
+    tasks: [],
+  });
+  assert.equal(config.status, 201, JSON.stringify(config.body));
+  const held = await admin.request<{ code: string; detail: string }>('DELETE', `/api/v1/workspaces/${ws.body.id}`);
+  assert.equal(held.status, 409, JSON.stringify(held.body));
+  assert.equal(held.body.code, 'workspace_not_empty');
+  assert.match(held.body.detail, /still holds 1 configuration/);
+  assert.equal((await admin.request('DELETE', `/api/v1/configurations/${config.body.id}`)).status, 200);
+  const history = await admin.request<{ code: string }>('DELETE', `/api/v1/workspaces/${ws.body.id}`);
+  assert.equal(history.status, 409, JSON.stringify(history.body));
+  assert.equal(history.body.code, 'workspace_has_history');
+  const empty = await admin.request<{ id: string }>('POST', '/api/v1/workspaces', { name: 'empty' });
+  assert.equal((await admin.request('DELETE', `/api/v1/workspaces/${empty.body.id}`)).status, 204);
+});
+
 test('no password or token reaches the log', () => {
   const log = server.logs.join('');
   for (const secret of [server.adminPassword, 'carol-pass-1', 'dave-pass-2', 'reset-pass-1', 'sam-pass-12']) {

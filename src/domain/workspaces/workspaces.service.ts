@@ -4,7 +4,7 @@ import type { Page, PageQuery } from '../../contracts/common.dto.ts';
 import type { Grant, Workspace } from '../../contracts/workspaces.dto.ts';
 import { conflict, notFound, UserError } from '../../errors/errors.ts';
 import type { Database } from '../../store/database.types.ts';
-import { isUniqueViolation } from '../../store/sql-state.ts';
+import { isForeignKeyViolation, isUniqueViolation } from '../../store/sql-state.ts';
 import { withTransaction } from '../../store/store.ts';
 import { pageOf, toIsoRequired } from '../page.ts';
 import { assertWorkspaceLevel, workspaceLevel } from '../security/permissions.ts';
@@ -81,7 +81,12 @@ export function createWorkspacesService(db: Kysely<Database>) {
 
     async remove(principal: Principal, id: string): Promise<void> {
       await assertWorkspaceLevel(db, principal, id, 'admin');
-      await db.deleteFrom('workspaces').where('id', '=', id).execute();
+      try {
+        await db.deleteFrom('workspaces').where('id', '=', id).execute();
+      } catch (error) {
+        if (isForeignKeyViolation(error)) throw await notEmpty(db, id);
+        throw error;
+      }
     },
 
     async grants(principal: Principal, id: string): Promise<Grant[]> {
@@ -147,3 +152,27 @@ function unknownPrincipal(index: number, what: 'user' | 'role', name: string): U
 
 /** Users first, then roles, each by name. */
 const grantOrder = (g: Grant): string => (g.user !== undefined ? `0:${g.user}` : `1:${g.role ?? ''}`);
+
+/** Why a workspace cannot be removed: live configurations or batches, or the history of removed ones. */
+async function notEmpty(db: Kysely<Database>, id: string): Promise<UserError> {
+  const live = await Promise.all(
+    (['configurations', 'batches'] as const).map((table) =>
+      db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .where('workspace_id', '=', id)
+        .where('removed_at', 'is', null)
+        .executeTakeFirstOrThrow(),
+    ),
+  );
+  const count = live.reduce((sum, row) => sum + Number(row.n), 0);
+  return count > 0
+    ? conflict(
+        'workspace_not_empty',
+        `The workspace still holds ${count} configuration(s) or batch(es): remove them first`,
+      )
+    : conflict(
+        'workspace_has_history',
+        'The workspace keeps its removed configurations for their run history, so it cannot be removed (take its grants away instead)',
+      );
+}

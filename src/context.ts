@@ -17,6 +17,7 @@ import type { TokensService } from './domain/auth/tokens.service.ts';
 import type { ConnectionsService } from './domain/connections/connections.service.ts';
 import type { FilesService } from './domain/files/files.service.ts';
 import type { OgcService } from './domain/publication/ogc.service.ts';
+import type { LayersService } from './domain/layers/layers.service.ts';
 import type { RolesService } from './domain/roles/roles.service.ts';
 import type { UsersService } from './domain/users/users.service.ts';
 import type { WorkspacesService } from './domain/workspaces/workspaces.service.ts';
@@ -37,6 +38,8 @@ export interface GeosyncContext {
   files: FilesService;
   /** The built-in publisher's layers over OGC API Features and vector tiles (/ogc). */
   ogc: OgcService;
+  /** Layers of map server connections, read only (the Layers page). */
+  layers: LayersService;
   connectorTypes: { list(): ConnectorType[]; creatable(): ConnectorType[]; get(type: string): ConnectorType };
   taskTypes: TaskTypeRegistry;
   configurations: ConfigurationsService;

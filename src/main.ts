@@ -14,6 +14,7 @@ import { createTaskConnections } from './domain/connections/task-connections.ts'
 import { embeddedDatabase } from './embedded-database.ts';
 import { createFilesService } from './domain/files/files.service.ts';
 import { createOgcService } from './domain/publication/ogc.service.ts';
+import { createLayersService } from './domain/layers/layers.service.ts';
 import type { GeosyncContext } from './context.ts';
 import { createRolesService } from './domain/roles/roles.service.ts';
 import { LoginLimiter } from './domain/security/login-limiter.ts';
@@ -100,6 +101,11 @@ export async function createGeosync(
       connections,
       files: createFilesService({ connections, dataDir, ...config.files }),
       ogc: createOgcService({ db: store.db, dataDir, ready: () => ctx.extensionsReady }),
+      layers: createLayersService({
+        connections,
+        ogc: () => ctx.ogc,
+        localMapServer: config.publication.localMapServer,
+      }),
       connectorTypes,
       ...orchestration,
       startEngine: async () => {

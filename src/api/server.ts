@@ -16,6 +16,7 @@ import { configurationsRoutes } from './routes/configurations.routes.ts';
 import { runEventsRoutes } from './routes/run-events.routes.ts';
 import { connectionsRoutes } from './routes/connections.routes.ts';
 import { filesRoutes } from './routes/files.routes.ts';
+import { layersRoutes } from './routes/layers.routes.ts';
 import { metadataTemplatesRoutes } from './routes/metadata-templates.routes.ts';
 import { ogcRoutes } from './routes/ogc.routes.ts';
 import { systemRoutes } from './routes/system.routes.ts';
@@ -36,6 +37,7 @@ const ROUTE_GROUPS = [
   configurationsRoutes,
   batchesRoutes,
   metadataTemplatesRoutes,
+  layersRoutes,
   runEventsRoutes,
   ogcRoutes,
 ];

@@ -86,6 +86,13 @@ const EXPECTED: Record<string, Rule> = {
   'POST /api/v1/runs/:id/interrupt': 'authenticated',
   'GET /api/v1/runs/:id/events': 'authenticated',
   'GET /api/v1/task-types': 'authenticated',
+  // Layers: the map server connection's roles are checked by the service
+  // (test/api/layers.integration.test.ts).
+  'GET /api/v1/layers': 'authenticated',
+  'GET /api/v1/layers/targets': 'authenticated',
+  'GET /api/v1/map-servers/:name/layers': 'authenticated',
+  'GET /api/v1/map-servers/:name/layers/:layer': 'authenticated',
+  'GET /api/v1/map-servers/:name/layers/:workspace/:layer': 'authenticated',
   // The built-in publisher (OGC API Features, vector tiles): public; the service checks each
   // layer's advertised flag and read roles (test/api/ogc.integration.test.ts).
   'GET /ogc': 'public',

@@ -1,13 +1,15 @@
+import { useSession } from '../features/auth/use-session.ts';
 import { Link, matchPath, useLocation } from '../router.tsx';
 import { routes } from '../routes.tsx';
 
 export function SideNav() {
   const { pathname } = useLocation();
+  const isAdmin = useSession().data?.user.isAdmin === true;
   return (
     <nav className="side-nav" aria-label="Main">
       <ul>
         {routes
-          .filter((route) => route.navLabel)
+          .filter((route) => route.navLabel && (isAdmin || !route.adminOnly))
           .map((route) => {
             const active = matchPath(route.path, pathname) !== null || pathname.startsWith(`${route.path}/`);
             return (

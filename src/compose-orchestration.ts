@@ -5,6 +5,7 @@ import path from 'node:path';
 
 import type { Logger } from 'pino';
 
+import type { ConnectorRegistry } from './connectors/connector-registry.ts';
 import { createBatchesService } from './domain/batches/batches.service.ts';
 import { createConfigurationsService } from './domain/configurations/configurations.service.ts';
 import { createMetadataTemplatesService } from './domain/metadata-templates/metadata-templates.service.ts';
@@ -39,6 +40,8 @@ export function composeOrchestration(
     taskTypes: readonly TaskType[];
     /** The connections tasks open by name. */
     connections: TaskConnections;
+    /** The connector types, for the map server capabilities configuration validation checks. */
+    connectorTypes: ConnectorRegistry;
     storeUrl?: string;
     engine?: EngineTuning;
     reports?: ReportSettings;
@@ -64,7 +67,7 @@ export function composeOrchestration(
     store.backend === 'pglite'
       ? createPgBossQueue({ backend: 'pglite', client: store.pglite! }, queueSettings)
       : createPgBossQueue({ backend: 'postgres', url: options.storeUrl! }, queueSettings);
-  const configurations = createConfigurationsService(store.db, taskTypes, services);
+  const configurations = createConfigurationsService(store.db, taskTypes, services, options.connectorTypes);
   const engine = createEngine({
     db: store.db,
     afterRun: (batchId) => configurations.afterRun(batchId),

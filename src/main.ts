@@ -82,6 +82,7 @@ export async function createGeosync(
       logger,
       taskTypes: options.taskTypes ?? builtinTaskTypes,
       connections: taskConnections,
+      connectorTypes,
       storeUrl: config.store.url,
       engine: options.engine,
       reports: config.reports,

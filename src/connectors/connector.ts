@@ -2,6 +2,10 @@ import type { z } from 'zod';
 
 import type { ConnectionKind, ConnectionTestResult } from '../contracts/connections.dto.ts';
 import type { PgSession } from './database.ts';
+import type { PublisherCapabilities } from './publisher.ts';
+
+/** One thing a map server may or may not do: `security`, `cache`, `appSchema`, `raster`. */
+export type PublisherCapability = keyof PublisherCapabilities;
 
 /**
  * A connector type: one kind of outside system geosync can reach (PostGIS, a local folder, S3,
@@ -22,6 +26,12 @@ export interface ConnectorType<C extends Record<string, unknown> = Record<string
   readonly testable: boolean;
   /** false: only geosync itself creates connections of this type (the built-in `local` ones). */
   readonly userCreatable: boolean;
+  /**
+   * Map-server types: what a connection with these settings can do, without opening it (checked
+   * when a configuration is validated). Must equal the `publisherCapabilities` of the connector
+   * `create` makes from them. Secret fields may be absent from `config`.
+   */
+  publisherCapabilities?(config: C): PublisherCapabilities;
   /** Opens a connector; it must not touch the network until used. */
   create(config: C, deps: ConnectorDeps): Connector;
 }

@@ -1,17 +1,17 @@
 import { UserError } from '../errors/errors.ts';
-import { param } from './parameter.ts';
+import { type MapServerNeeds, param } from './parameter.ts';
 import type { TaskActionContext } from './task-type.ts';
 
 /**
  * The map server a task acts on: `map-server`, or `external-geoserver` as the Task Manager names
- * it (so its exports import unchanged), or else the local map server.
+ * it (so its exports import unchanged), or else the local map server. `needs`: what it must do.
  */
-export const mapServerTargetParameters = {
-  'map-server': param.mapServer('The map server holding the layer (default: the local map server)').optional(),
+export const mapServerTargetParameters = (needs: MapServerNeeds = {}) => ({
+  'map-server': param.mapServer('The map server holding the layer (default: the local map server)', needs).optional(),
   'external-geoserver': param
-    .mapServer("The same as `map-server`, under the Task Manager's name for a remote map server")
+    .mapServer("The same as `map-server`, under the Task Manager's name for a remote map server", needs)
     .optional(),
-};
+});
 
 export interface MapServerTarget {
   name: string;

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+import type { PublisherCapability } from '../connectors/connector.ts';
+
 /**
  * What a task parameter holds. The kind decides how the UI offers values (a drop-down of
  * databases, of the tables of the chosen database...) and how a value is checked.
@@ -26,8 +28,21 @@ export interface ParameterDependency {
   enforced: boolean;
 }
 
+/**
+ * What a `map-server` parameter asks of the server it names, checked when a configuration is
+ * validated (the task type checks again at run time). Omitted, an optional map-server parameter
+ * stands for the local map server, unless another map-server parameter of the task names one
+ * (`map-server` / `external-geoserver`).
+ */
+export interface MapServerNeeds {
+  /** Capabilities the named map server must have, e.g. `['security']`. */
+  needs?: readonly PublisherCapability[];
+  /** The task also reads the local map server, which needs them too (the source of security rules). */
+  localToo?: boolean;
+}
+
 /** Metadata geosync reads from each field of a task type's parameter schema. */
-export interface ParameterMeta {
+export interface ParameterMeta extends MapServerNeeds {
   kind: ParameterKind;
   dependsOn?: ParameterDependency[];
   description?: string;
@@ -64,7 +79,8 @@ export const param = {
   fileService: (description?: string) => parameter(text(), { kind: 'file-service', description }),
   file: (fileService: string, description?: string) =>
     parameter(text(), { kind: 'file', dependsOn: [{ name: fileService, enforced: true }], description }),
-  mapServer: (description?: string) => parameter(text(), { kind: 'map-server', description }),
+  mapServer: (description?: string, needs: MapServerNeeds = {}) =>
+    parameter(text(), { kind: 'map-server', description, ...needs }),
   workspace: (description?: string) => parameter(text(), { kind: 'workspace', description }),
   layer: (workspace?: string, description?: string) =>
     parameter(text(), {
@@ -93,6 +109,8 @@ export function listParameters(schema: z.ZodObject): ParameterSpec[] {
       kind: meta?.kind ?? 'string',
       dependsOn: meta?.dependsOn ?? [],
       description: meta?.description,
+      ...(meta?.needs?.length && { needs: meta.needs }),
+      ...(meta?.localToo && { localToo: true }),
     };
   });
 }

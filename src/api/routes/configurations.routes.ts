@@ -122,8 +122,16 @@ export function configurationsRoutes(root: FastifyInstance, ctx: GeosyncContext)
       const database = attribute.dependsOn
         .map((name) => configuration.attributes.find((a) => a.name === name)?.value)
         .find((value) => typeof value === 'string' && value !== '');
+      // Map servers only if they can do what the parameters reading the attribute need.
+      const needs = ctx.configurations.capabilitiesNeededBy(configuration, attribute.name);
       return {
-        values: await allowedValues(attribute.kinds as ParameterKind[], request.principal!, ctx, database ?? undefined),
+        values: await allowedValues(
+          attribute.kinds as ParameterKind[],
+          request.principal!,
+          ctx,
+          database ?? undefined,
+          needs,
+        ),
       };
     },
   );

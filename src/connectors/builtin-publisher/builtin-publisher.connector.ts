@@ -41,18 +41,21 @@ const display = (ref: LayerRef) => (ref.workspace ? `${ref.workspace}:${ref.name
 const missing = (ref: LayerRef) =>
   new UserError('layer_not_found', `The built-in publisher has no layer '${display(ref)}'`, { status: 404 });
 
+/** Read roles and a tile cache of its own; vector layers of its store only. */
+const BUILTIN_PUBLISHER_CAPABILITIES: PublisherCapabilities = {
+  security: true,
+  cache: true,
+  appSchema: false,
+  raster: false,
+};
+
 /**
  * geosync's own map server: serves layers of tables of its own store over OGC API Features and
  * vector tiles (domain/publication/). Its layers are rows of `published_layers`; this connector
  * writes them, the OGC service reads them. Shares the store, so close() leaves it open.
  */
 class BuiltinPublisher implements Connector, Publisher {
-  readonly publisherCapabilities: PublisherCapabilities = {
-    security: true,
-    cache: true,
-    appSchema: false,
-    raster: false,
-  };
+  readonly publisherCapabilities = BUILTIN_PUBLISHER_CAPABILITIES;
   private readonly layers: PublishedLayers;
 
   constructor(
@@ -234,6 +237,7 @@ export const builtinPublisherConnectorType: ConnectorType<BuiltinPublisherConfig
   secretFields: [],
   testable: true,
   userCreatable: false,
+  publisherCapabilities: () => BUILTIN_PUBLISHER_CAPABILITIES,
   create(_config, deps) {
     if (!deps.embeddedDatabase) {
       throw new UnexpectedError('embedded_database_missing', 'The embedded database was not handed to the connector');

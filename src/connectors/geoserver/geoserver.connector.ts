@@ -176,5 +176,7 @@ export const geoserverConnectorType: ConnectorType<GeoserverConfig> = {
   secretFields: ['password', 'clientSecret'],
   testable: true,
   userCreatable: true,
+  // Whatever the settings: a GeoServer without the app-schema extension refuses at publish time.
+  publisherCapabilities: () => ({ security: true, cache: true, appSchema: true, raster: true }),
   create: (config) => new GeoserverConnector(config),
 };

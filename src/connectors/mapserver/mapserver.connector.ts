@@ -22,6 +22,14 @@ import { runTool, tools } from './mapserver-tools.ts';
 import { describePostgisTable } from './postgis-table.ts';
 import { assertGeotiff, RasterFolder } from './raster-files.ts';
 
+/** No per-layer read rules (MapServer has none), no app-schema; a tile cache only with MapCache. */
+const mapserverCapabilities = (config: Pick<MapserverConfig, 'mapcacheConfig'>): PublisherCapabilities => ({
+  security: false,
+  cache: config.mapcacheConfig !== undefined,
+  appSchema: false,
+  raster: true,
+});
+
 /**
  * MapServer as a publisher: publishing is writing mapfile includes (see mapfile-store.ts), each
  * checked with map2img before MapServer sees it; the tile cache is MapCache (mapcache.ts).
@@ -41,7 +49,7 @@ export class MapserverConnector implements Connector, Publisher {
     this.store = new MapfileStore(config);
     this.rasters = new RasterFolder(config.mapfile);
     this.cache = config.mapcacheConfig === undefined ? undefined : new MapcacheFile(config.mapcacheConfig, config.url);
-    this.publisherCapabilities = { security: false, cache: this.cache !== undefined, appSchema: false, raster: true };
+    this.publisherCapabilities = mapserverCapabilities(config);
   }
 
   /** The layers geosync published in the managed mapfile (read from their includes). */
@@ -300,5 +308,6 @@ export const mapserverConnectorType: ConnectorType<MapserverConfig> = {
   secretFields: [],
   testable: true,
   userCreatable: true,
+  publisherCapabilities: mapserverCapabilities,
   create: (config) => new MapserverConnector(config),
 };

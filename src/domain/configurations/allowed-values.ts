@@ -1,3 +1,4 @@
+import type { PublisherCapability } from '../../connectors/connector.ts';
 import { isDatabaseSource } from '../../connectors/database.ts';
 import type { Connection, ConnectionKind } from '../../contracts/connections.dto.ts';
 import { UserError } from '../../errors/errors.ts';
@@ -5,6 +6,7 @@ import type { ParameterKind } from '../../tasks/parameter.ts';
 import type { ConnectionsService } from '../connections/connections.service.ts';
 import type { Principal } from '../security/principal.ts';
 import type { WorkspacesService } from '../workspaces/workspaces.service.ts';
+import { type CapabilityTypes, declaredCapabilities, missingCapabilities } from './map-server-capabilities.ts';
 
 /** Kinds whose values are names of connections of one kind. */
 const CONNECTION_KINDS: Partial<Record<ParameterKind, ConnectionKind>> = {
@@ -53,12 +55,15 @@ async function tablesOf(principal: Principal, connections: ConnectionsService, d
  * of the parameters reading it. `null` = free text (no list is known for some kind, or a table
  * list whose database is not chosen yet). `database`: the value of the database the attribute's
  * parameters depend on, for tables. Files and layers come with the capabilities of their issues.
+ * `needs`: map servers are offered only if their type declares they can do all of it (a
+ * MapServer is not offered for security rules); a type that declares nothing is offered.
  */
 export async function allowedValues(
   kinds: readonly ParameterKind[],
   principal: Principal,
-  services: { connections: ConnectionsService; workspaces: WorkspacesService },
+  services: { connections: ConnectionsService; workspaces: WorkspacesService; connectorTypes?: CapabilityTypes },
   database?: string,
+  needs: readonly PublisherCapability[] = [],
 ): Promise<string[] | null> {
   let result: string[] | null = null;
   for (const kind of kinds) {
@@ -66,7 +71,12 @@ export async function allowedValues(
     const connectionKind = CONNECTION_KINDS[kind];
     if (connectionKind) {
       const page = await services.connections.list(principal, { limit: 500, offset: 0 }, connectionKind);
-      values = page.items.flatMap(namesOf);
+      const types = services.connectorTypes;
+      const able = (c: Connection) =>
+        kind !== 'map-server' ||
+        !types ||
+        missingCapabilities(needs, declaredCapabilities(types, c.type, c.config)).length === 0;
+      values = page.items.filter(able).flatMap(namesOf);
     } else if (kind === 'workspace') {
       const page = await services.workspaces.list(principal, { limit: 500, offset: 0 });
       values = page.items.filter((w) => w.myLevel !== 'read').map((w) => w.name);

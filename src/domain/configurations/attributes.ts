@@ -1,3 +1,4 @@
+import type { PublisherCapability } from '../../connectors/connector.ts';
 import type { ParameterKind, ParameterSpec } from '../../tasks/parameter.ts';
 
 /** A parameter value that is exactly `${name}` reads attribute `name`; anything else is a literal. */
@@ -84,4 +85,24 @@ export function resolveParameters(
 /** Parameters of a new task default to `${parameterName}`, so tasks sharing a name share an attribute. */
 export function defaultParameters(specs: readonly ParameterSpec[]): Record<string, string> {
   return Object.fromEntries(specs.map((p) => [p.name, `\${${p.name}}`]));
+}
+
+/**
+ * What the map servers offered for attribute `name` must be able to do: the union of the needs of
+ * the map-server parameters reading it (security rules, a tile cache...).
+ */
+export function capabilitiesNeededBy(
+  tasks: readonly TaskParameters[],
+  parametersOf: (type: string) => readonly ParameterSpec[],
+  name: string,
+): PublisherCapability[] {
+  const needs = new Set<PublisherCapability>();
+  for (const task of tasks) {
+    for (const spec of parametersOf(task.type)) {
+      const value = task.parameters[spec.name];
+      if (spec.kind !== 'map-server' || value === undefined || referencedAttribute(value) !== name) continue;
+      for (const need of spec.needs ?? []) needs.add(need);
+    }
+  }
+  return [...needs].sort();
 }

@@ -2,6 +2,8 @@ import type { Kysely } from 'kysely';
 
 import type { Page } from '../../contracts/common.dto.ts';
 import type { ConfigurationDocument } from '../../contracts/configuration-document.dto.ts';
+import { builtinConnectorTypes } from '../../connectors/builtin.ts';
+import { createConnectorRegistry } from '../../connectors/connector-registry.ts';
 import type { Configuration, TaskInput } from '../../contracts/configurations.dto.ts';
 import { conflict, notFound, UserError } from '../../errors/errors.ts';
 import type { Database } from '../../store/database.types.ts';
@@ -12,12 +14,13 @@ import type { TaskServices } from '../../tasks/task-type.ts';
 import { pageOf, toIsoRequired } from '../page.ts';
 import { assertWorkspaceLevel, workspaceLevel } from '../security/permissions.ts';
 import type { Principal } from '../security/principal.ts';
-import { deriveAttributes } from './attributes.ts';
+import { capabilitiesNeededBy, deriveAttributes } from './attributes.ts';
 import { applyTemplate, copyConfiguration, writeTasks } from './configuration-writer.ts';
 import { type CleanupReport, cleanupTasks } from './cleanup-tasks.ts';
 import { hasDrift } from './configuration-drift.ts';
 import { loadConfiguration, type StoredConfiguration } from './configuration-repository.ts';
-import { validateConfiguration } from './validate-configuration.ts';
+import { type CapabilityTypes, loadMapServerLookup } from './map-server-capabilities.ts';
+import { mapServersToLookUp, validateConfiguration } from './validate-configuration.ts';
 
 /** The batch that prepares a configuration made from an initializing template. */
 export const INIT_BATCH = '@Initialize';
@@ -41,8 +44,16 @@ export interface ConfigurationChange {
 
 export type ConfigurationsService = ReturnType<typeof createConfigurationsService>;
 
-/** Templates and configurations: one noun, a `template` flag (the Task Manager's model). */
-export function createConfigurationsService(db: Kysely<Database>, taskTypes: TaskTypeRegistry, services: TaskServices) {
+/**
+ * Templates and configurations: one noun, a `template` flag (the Task Manager's model).
+ * `connectorTypes` tell validation what each map-server connection can do (default: the built-in types).
+ */
+export function createConfigurationsService(
+  db: Kysely<Database>,
+  taskTypes: TaskTypeRegistry,
+  services: TaskServices,
+  connectorTypes: CapabilityTypes = createConnectorRegistry(builtinConnectorTypes),
+) {
   const parametersOf = (type: string) => (taskTypes.has(type) ? taskTypes.parametersOf(type) : []);
 
   /**
@@ -64,17 +75,17 @@ export function createConfigurationsService(db: Kysely<Database>, taskTypes: Tas
     return committed ? undefined : init;
   }
 
-  function problemsOf(stored: StoredConfiguration, init: StoredConfiguration['batches'][number] | undefined) {
+  async function problemsOf(stored: StoredConfiguration, init: StoredConfiguration['batches'][number] | undefined) {
     const tasks = init ? stored.tasks.filter((t) => init.tasks.includes(t.name)) : stored.tasks;
-    return validateConfiguration(
-      {
-        template: stored.row.template,
-        attributes: stored.row.attributes as Record<string, string>,
-        tasks,
-        batches: init ? [init] : stored.batches,
-      },
-      taskTypes,
-    );
+    const config = {
+      template: stored.row.template,
+      attributes: stored.row.attributes as Record<string, string>,
+      tasks,
+      batches: init ? [init] : stored.batches,
+    };
+    const local = services.connections.localMapServer;
+    const names = mapServersToLookUp(config, taskTypes, local);
+    return validateConfiguration(config, taskTypes, await loadMapServerLookup(db, connectorTypes, local, names));
   }
 
   async function toDto(stored: StoredConfiguration): Promise<Configuration> {
@@ -97,7 +108,7 @@ export function createConfigurationsService(db: Kysely<Database>, taskTypes: Tas
       attributes: deriveAttributes(stored.tasks, parametersOf, values).map((a) => ({ ...a, value: a.value ?? null })),
       tasks: stored.tasks.map(({ id, name, type, parameters }) => ({ id, name, type, parameters })),
       batches: stored.batches,
-      problems: problemsOf(stored, init),
+      problems: await problemsOf(stored, init),
       initializeBatchId: init?.id ?? null,
       drift,
       createdAt: toIsoRequired(stored.row.created_at),
@@ -273,6 +284,11 @@ export function createConfigurationsService(db: Kysely<Database>, taskTypes: Tas
         .where('id', '=', batchId)
         .executeTakeFirst();
       if (batch?.name === INIT_BATCH && batch.configuration_id) await revalidate(batch.configuration_id);
+    },
+
+    /** What the map servers offered for attribute `name` must be able to do (the editor's drop-down). */
+    capabilitiesNeededBy(configuration: Pick<Configuration, 'tasks'>, name: string) {
+      return capabilitiesNeededBy(configuration.tasks, parametersOf, name);
     },
 
     async validate(principal: Principal, id: string): Promise<Configuration> {

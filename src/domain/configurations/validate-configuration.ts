@@ -1,6 +1,12 @@
 import type { ParameterSpec } from '../../tasks/parameter.ts';
 import type { TaskTypeRegistry } from '../../tasks/task-registry.ts';
 import { resolveParameters, type TaskParameters } from './attributes.ts';
+import {
+  mapServerUses,
+  type MapServerLookup,
+  missingCapabilities,
+  missingCapabilityMessage,
+} from './map-server-capabilities.ts';
 
 export type ValidationCode =
   | 'missing'
@@ -9,7 +15,8 @@ export type ValidationCode =
   | 'invalid_value'
   | 'unknown_task_type'
   | 'empty_batch'
-  | 'unknown_task';
+  | 'unknown_task'
+  | 'missing_capability';
 
 /** One problem, located: `tasks.<task>.<parameter>`, `attributes.<name>` or `batches.<batch>`. */
 export interface ValidationProblem {
@@ -28,11 +35,13 @@ export interface ConfigurationToValidate {
 /**
  * Checks every task's parameters after attribute resolution. Templates may leave required values
  * empty (they are filled per configuration). Existence of tables or files is checked at run time,
- * not here: they may be created by an earlier task of the same batch.
+ * not here: they may be created by an earlier task of the same batch. With `mapServers`, a map
+ * server that cannot do what a parameter needs (security rules on MapServer) is a problem too.
  */
 export function validateConfiguration(
   config: ConfigurationToValidate,
   registry: TaskTypeRegistry,
+  mapServers?: MapServerLookup,
 ): ValidationProblem[] {
   const problems: ValidationProblem[] = [];
   for (const task of config.tasks) {
@@ -45,6 +54,7 @@ export function validateConfiguration(
       continue;
     }
     problems.push(...validateTask(task, registry.parametersOf(task.type), registry, config));
+    if (mapServers) problems.push(...capabilityProblems(task, registry.parametersOf(task.type), config, mapServers));
   }
   const taskNames = new Set(config.tasks.map((t) => t.name));
   for (const batch of config.batches ?? []) {
@@ -106,6 +116,42 @@ function validateTask(
         const name = String(issue.path[0] ?? '');
         problems.push({ code: 'invalid_value', location: at(name), message: `${name}: ${issue.message}` });
       }
+    }
+  }
+  return problems;
+}
+
+/** The map-server names the capability checks of `config` will ask `MapServerLookup` about. */
+export function mapServersToLookUp(
+  config: ConfigurationToValidate,
+  registry: TaskTypeRegistry,
+  local: string,
+): Set<string> {
+  return new Set(
+    config.tasks
+      .filter((task) => registry.has(task.type))
+      .flatMap((task) =>
+        mapServerUses(registry.parametersOf(task.type), resolveParameters(task.parameters, config.attributes), local),
+      )
+      .map((use) => use.name),
+  );
+}
+
+/** A missing capability is reported at the parameter naming the server (or standing for the local one). */
+function capabilityProblems(
+  task: TaskParameters,
+  specs: readonly ParameterSpec[],
+  config: ConfigurationToValidate,
+  mapServers: MapServerLookup,
+): ValidationProblem[] {
+  const problems: ValidationProblem[] = [];
+  const values = resolveParameters(task.parameters, config.attributes);
+  for (const use of mapServerUses(specs, values, mapServers.local)) {
+    for (const capability of missingCapabilities(use.needs, mapServers.capabilities(use.name))) {
+      const location = `tasks.${task.name}.${use.parameter}`;
+      const message = missingCapabilityMessage(capability, use.name, use.local);
+      if (problems.some((p) => p.location === location && p.message === message)) continue;
+      problems.push({ code: 'missing_capability', location, message });
     }
   }
   return problems;

@@ -7,7 +7,7 @@ import { param } from '../parameter.ts';
 import type { TaskType } from '../task-type.ts';
 
 const parameters = z.strictObject({
-  ...mapServerTargetParameters,
+  ...mapServerTargetParameters({ needs: ['cache'] }),
   workspace: param.workspace('The workspace of the layer on the map server').optional(),
   layer: param.layer('workspace', 'The layer whose tiles are cached'),
   'grid-sets': param

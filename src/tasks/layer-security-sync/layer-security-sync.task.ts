@@ -14,7 +14,10 @@ import {
 } from './security-sync.ts';
 
 const parameters = z.strictObject({
-  'external-geoserver': param.mapServer('The remote map server the security rules are copied to'),
+  'external-geoserver': param.mapServer('The remote map server the security rules are copied to', {
+    needs: ['security'],
+    localToo: true,
+  }),
   workspace: param.workspace('The workspace of the layer (the same on both map servers)').optional(),
   layer: param.layer('workspace', 'The local layer whose read rules are copied'),
 });

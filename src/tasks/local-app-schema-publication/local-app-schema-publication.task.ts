@@ -22,7 +22,9 @@ const parameters = z.strictObject({
   database: param.database("The PostGIS database whose connection parameters fill the mapping's ${...} placeholders"),
   workspace: param.workspace('The workspace of the layer on the map server').optional(),
   layer: param.layer('workspace', 'The name of the layer: the mapped feature type it publishes'),
-  'map-server': param.mapServer('The map server it is published on (default: the local map server)').optional(),
+  'map-server': param
+    .mapServer('The map server it is published on (default: the local map server)', { needs: ['appSchema'] })
+    .optional(),
 });
 type Parameters = z.infer<typeof parameters>;
 

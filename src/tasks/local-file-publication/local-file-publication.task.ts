@@ -15,7 +15,9 @@ const parameters = z.strictObject({
     .optional(),
   workspace: param.workspace('The workspace of the layer on the map server').optional(),
   layer: param.layer('workspace', 'The name of the layer'),
-  'map-server': param.mapServer('The map server it is published on (default: the local map server)').optional(),
+  'map-server': param
+    .mapServer('The map server it is published on (default: the local map server)', { needs: ['raster'] })
+    .optional(),
 });
 type Parameters = z.infer<typeof parameters>;
 

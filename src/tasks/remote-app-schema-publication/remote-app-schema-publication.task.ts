@@ -11,7 +11,7 @@ import type { TaskType } from '../task-type.ts';
 
 /** Parameter names are the Task Manager's (AppSchemaRemotePublicationTaskTypeImpl), so its exports import unchanged. */
 const parameters = z.strictObject({
-  'external-geoserver': param.mapServer('The map server it is published on: a GeoServer'),
+  'external-geoserver': param.mapServer('The map server it is published on: a GeoServer', { needs: ['appSchema'] }),
   fileService: param.fileService('The file service holding the mapping'),
   file: param.file(
     'fileService',

@@ -26,7 +26,9 @@ import type { TaskRunContext, TaskType } from '../task-type.ts';
 
 /** Parameter names are the Task Manager's (FileRemotePublicationTaskTypeImpl), so its exports import unchanged. */
 const parameters = z.strictObject({
-  'external-geoserver': param.mapServer('The map server to publish on (any map-server connection)'),
+  'external-geoserver': param.mapServer('The map server to publish on (any map-server connection)', {
+    needs: ['raster'],
+  }),
   workspace: param.workspace('The workspace of the layer, on both map servers').optional(),
   layer: param.layer('workspace', 'The raster layer of the local map server to publish remotely'),
   fileService: param

@@ -15,7 +15,10 @@ import { param } from '../parameter.ts';
 import type { TaskRunContext, TaskType } from '../task-type.ts';
 
 const parameters = z.strictObject({
-  'external-geoserver': param.mapServer('The remote map server the security rules are copied to'),
+  'external-geoserver': param.mapServer('The remote map server the security rules are copied to', {
+    needs: ['security'],
+    localToo: true,
+  }),
   workspace: param.workspace('The workspace whose layers have their read rules copied (the same on both servers)'),
 });
 type Parameters = z.infer<typeof parameters>;

@@ -75,6 +75,21 @@ describe('parseBulkCsv: rows', () => {
     );
   });
 
+  test('names follow the rule of a configuration created one by one', () => {
+    const { rows, errors } = parseBulkCsv('name\nmy road\n9parks\nroads_2024.v1\n', { knownAttributes: [] });
+    assert.deepEqual(
+      rows.map((r) => r.name),
+      ['roads_2024.v1'],
+    );
+    assert.deepEqual(
+      errors.map((e) => [e.line, e.field, e.message]),
+      [
+        [2, 'name', "name 'my road' must start with a letter, then letters, digits, _ . - only (63 at most)"],
+        [3, 'name', "name '9parks' must start with a letter, then letters, digits, _ . - only (63 at most)"],
+      ],
+    );
+  });
+
   test('a name used three times names the other lines on each', () => {
     const { rows, errors } = parseBulkCsv('name\na\nb\na\na\n', { knownAttributes: [] });
     assert.deepEqual(

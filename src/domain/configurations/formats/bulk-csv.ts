@@ -1,4 +1,5 @@
-import { type CsvRecord, CsvSyntaxError, parseCsv } from '../../../lib/csv/csv.ts';
+import { type CsvRecord, CsvSyntaxError, parseCsv } from '../../../contracts/csv.ts';
+import { nameSchema } from '../../../contracts/common.dto.ts';
 import { type ErrorDetail, UserError } from '../../../errors/errors.ts';
 import { summarizeProblems } from './document-consistency.ts';
 
@@ -27,7 +28,7 @@ export interface BulkCsvOptions {
 
 const RESERVED = ['name', 'description', 'workspace'] as const;
 // Same limits as the configuration document, so a row that passes here also fits there.
-const LIMITS = { name: 200, description: 2000, workspace: 63, attribute: 65_536 };
+const LIMITS = { name: 63, description: 2000, workspace: 63, attribute: 65_536 };
 
 /**
  * Reads a bulk-import CSV (Task Manager's "Import Configurations", but real CSV: quoting, `,` or
@@ -126,6 +127,10 @@ function readRow(record: CsvRecord, columns: string[], errors: RowError[]): Bulk
     }
   });
   if (row.name === '') fail('name', 'name is empty: every row needs a configuration name');
+  // The same rule as a configuration created one by one (the API's name schema).
+  else if (row.name.length <= LIMITS.name && !nameSchema.safeParse(row.name).success) {
+    fail('name', `name '${row.name}' must start with a letter, then letters, digits, _ . - only (63 at most)`);
+  }
   return errors.length === before ? row : undefined;
 }
 

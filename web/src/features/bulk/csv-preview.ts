@@ -1,4 +1,5 @@
-import { CsvSyntaxError, parseCsv } from './csv-reader.ts';
+import { CsvSyntaxError, parseCsv } from '../../../../src/contracts/csv.ts';
+import { nameSchema } from '../../../../src/contracts/common.dto.ts';
 
 /**
  * What the bulk import will make of a CSV file, worked out in the browser before anything is
@@ -44,7 +45,7 @@ export interface TemplateAttribute {
 }
 
 const RESERVED: Record<string, ColumnRole> = { name: 'name', description: 'description', workspace: 'workspace' };
-const LIMITS = { name: 200, description: 2000, workspace: 63, attribute: 65_536 };
+const LIMITS = { name: 63, description: 2000, workspace: 63, attribute: 65_536 };
 
 export function previewImport(text: string, attributes: readonly TemplateAttribute[]): ImportPreview {
   let table;
@@ -115,6 +116,14 @@ function checkRow(
       if (value.trim().length > limit) row.problems.push(`${column.name} is longer than ${limit} characters`);
       if (column.role === 'name' && value.trim() === '') {
         row.problems.push('name is empty: every row needs a configuration name');
+      } else if (
+        column.role === 'name' &&
+        value.trim().length <= limit &&
+        !nameSchema.safeParse(value.trim()).success
+      ) {
+        row.problems.push(
+          `name '${value.trim()}' must start with a letter, then letters, digits, _ . - only (63 at most)`,
+        );
       }
     } else if (column.role === 'description') {
       if (value.length > LIMITS.description) {

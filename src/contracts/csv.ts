@@ -1,5 +1,6 @@
 /**
- * An RFC 4180 CSV reader for files people make in spreadsheets: quoted fields with `""` escapes,
+ * Shared by the server (bulk import) and the web UI (its preview of the same file), so both read
+ * a file the same way. An RFC 4180 CSV reader for files people make in spreadsheets: quoted fields with `""` escapes,
  * embedded delimiters and newlines, CRLF or LF, a UTF-8 BOM, `,` or `;` (detected from the header
  * line). The first non-empty record is the header; every record must have as many fields.
  */

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import pg from 'pg';
 import type { Locator, Page } from 'playwright-core';
 
-import type { Run } from '../../src/contracts/batches.dto.ts';
+import type { Batch, Run } from '../../src/contracts/batches.dto.ts';
 import type { Configuration } from '../../src/contracts/configurations.dto.ts';
 import { runBatch } from '../helpers/batches.ts';
 import { ensureWebBuild, launchChromium, screenshotPath, waitForText } from '../helpers/browser.ts';
@@ -251,22 +251,81 @@ test('web UI: templates and configurations with a real PostGIS source', { timeou
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 
-  await t.test('its batch runs; removing it with clean-up reports each task', async () => {
-    const saved = (await admin.request<Configuration>('GET', `/api/v1/configurations/${configurationId}`)).body;
-    const batch = await admin.request<{ id: string }>('POST', '/api/v1/batches', {
+  let batchId = '';
+
+  await t.test('a batch made on the configuration page is listed there and its page opens', async () => {
+    const batches = page.getByRole('region', { name: 'Batches' });
+    await batches.getByText('add one with New batch').waitFor();
+    await batches.getByRole('button', { name: 'New batch' }).focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'New batch' });
+    await dialog.waitFor();
+    // Nothing typed: refused before asking the server, next to the name.
+    await dialog.getByRole('button', { name: 'Create batch' }).click();
+    assert.equal(await dialog.getByLabel('Name').getAttribute('aria-invalid'), 'true');
+    await waitForText(dialog.locator('.field-invalid .field-error'), /Required/);
+    // Both saved tasks are offered in the configuration's order, chosen at first.
+    assert.deepEqual(
+      await dialog
+        .getByRole('checkbox')
+        .evaluateAll((boxes) =>
+          boxes.map((box) => (box as unknown as { labels: { textContent: string }[] }).labels[0]?.textContent),
+        ),
+      ['copy', 'publish'],
+    );
+    assert.equal(await dialog.getByRole('checkbox', { name: 'copy' }).isChecked(), true);
+    assert.equal(await dialog.getByRole('checkbox', { name: 'publish' }).isChecked(), true);
+    assert.equal(await dialog.getByRole('switch', { name: 'Enabled' }).isChecked(), true);
+    await page.screenshot({ path: join(process.env.GEOSYNC_TEST_RUN_DIR ?? tmpdir(), 'new-batch-dialog.png') });
+    await dialog.getByLabel('Name').fill('publish');
+    await dialog.getByRole('button', { name: 'Create batch' }).click();
+
+    // The batch editor opens, where order and schedule are edited.
+    await page.getByRole('heading', { name: 'Batch publish' }).waitFor();
+    assert.match(new URL(page.url()).pathname, /^\/batches\/[0-9a-f-]{36}$/);
+    batchId = new URL(page.url()).pathname.split('/')[2] ?? '';
+    const created = (await admin.request<Batch>('GET', `/api/v1/batches/${batchId}`)).body;
+    assert.equal(created.configurationId, configurationId);
+    assert.equal(created.enabled, true);
+    assert.deepEqual(
+      created.tasks.map((task) => task.name),
+      ['copy', 'publish'],
+    );
+
+    // Back on the configuration, the batch is listed (the page loaded it again) and links to its page.
+    await page.goBack();
+    const link = page.getByRole('region', { name: 'Batches' }).getByRole('link', { name: 'publish' });
+    assert.equal(await link.getAttribute('href'), `/batches/${batchId}`);
+
+    // A name taken since the page loaded: the server's refusal is shown next to the name.
+    const other = await admin.request('POST', '/api/v1/batches', {
       workspace: 'gis',
       configuration: configurationId,
-      name: 'publish',
-      tasks: saved.tasks.map((task) => task.id),
+      name: 'refresh',
     });
-    assert.equal(batch.status, 201, JSON.stringify(batch.body));
-    const run: Run = await runBatch(admin, batch.body.id, 120_000);
+    assert.equal(other.status, 201, JSON.stringify(other.body));
+    await page.getByRole('region', { name: 'Batches' }).getByRole('button', { name: 'New batch' }).click();
+    await dialog.getByLabel('Name').fill('refresh');
+    await dialog.getByRole('button', { name: 'Create batch' }).click();
+    await waitForText(dialog.locator('.field-invalid .field-error'), /A batch named 'refresh' exists here/);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    assert.equal((await admin.request('DELETE', `/api/v1/batches/${(other.body as Batch).id}`)).status, 204);
+
+    await link.click();
+    await page.getByRole('heading', { name: 'Batch publish' }).waitFor();
+    await page.goBack();
+    await page.getByRole('heading', { name: /parks/ }).waitFor();
+  });
+
+  await t.test('its batch runs; removing it with clean-up reports each task', async () => {
+    const run: Run = await runBatch(admin, batchId, 120_000);
     assert.equal(run.status, 'committed', JSON.stringify(run));
     assert.equal(await tableExists('parks'), true, 'copied into the store');
 
     await page.reload();
     const link = page.getByRole('region', { name: 'Batches' }).getByRole('link', { name: 'publish' });
-    assert.equal(await link.getAttribute('href'), `/batches/${batch.body.id}`);
+    assert.equal(await link.getAttribute('href'), `/batches/${batchId}`);
 
     await page.getByRole('button', { name: 'Remove', exact: true }).click();
     const dialog = page.getByRole('dialog', { name: 'Remove configuration parks?' });
@@ -287,14 +346,19 @@ test('web UI: templates and configurations with a real PostGIS source', { timeou
   await t.test(
     'an initializing template: @Initialize runs after the first complete save, then the form opens',
     async () => {
+      // The template's @Initialize is made like any batch, on the template's page.
+      await page.goto(`${server.url}/templates/${templateId}`);
+      await page.getByRole('region', { name: 'Batches' }).getByRole('button', { name: 'New batch' }).click();
+      const dialog = page.getByRole('dialog', { name: 'New batch' });
+      await dialog.getByLabel('Name').fill('@Initialize');
+      await dialog.getByRole('checkbox', { name: 'publish' }).uncheck();
+      await dialog.getByRole('button', { name: 'Create batch' }).click();
+      await page.getByRole('heading', { name: 'Batch @Initialize' }).waitFor();
       const template = (await admin.request<Configuration>('GET', `/api/v1/configurations/${templateId}`)).body;
-      const init = await admin.request('POST', '/api/v1/batches', {
-        workspace: 'gis',
-        configuration: templateId,
-        name: '@Initialize',
-        tasks: template.tasks.filter((task) => task.name === 'copy').map((task) => task.id),
-      });
-      assert.equal(init.status, 201, JSON.stringify(init.body));
+      assert.deepEqual(
+        template.batches.map((batch) => [batch.name, batch.tasks]),
+        [['@Initialize', ['copy']]],
+      );
 
       await page.goto(`${server.url}/configurations/new?from=${templateId}`);
       await page.getByLabel('Name').fill('roads');
@@ -338,6 +402,66 @@ test('web UI: templates and configurations with a real PostGIS source', { timeou
     },
   );
 
+  await t.test(
+    'a fixed database value is chosen from the connections; free text when they cannot be listed',
+    async () => {
+      const created = await admin.request<Configuration>('POST', '/api/v1/configurations', {
+        workspace: 'gis',
+        name: 'fixed-values',
+        template: true,
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      await page.goto(`${server.url}/templates/${created.body.id}`);
+      await page.getByRole('heading', { name: /fixed-values/ }).waitFor();
+      const dialog = page.getByRole('dialog', { name: 'Add task' });
+
+      // The list refused: the value is typed, and the reason is told next to it.
+      const listing = (url: URL) => url.pathname === '/api/v1/connections' && url.searchParams.has('kind');
+      await page.route(listing, (route) =>
+        route.fulfill({
+          status: 403,
+          contentType: 'application/problem+json',
+          body: JSON.stringify({ status: 403, code: 'forbidden', title: 'Forbidden', detail: 'Listing refused' }),
+        }),
+      );
+      await page.getByRole('button', { name: 'Add task' }).click();
+      await dialog.getByLabel('Type').selectOption('CopyTable');
+      await dialog.getByLabel('source-database: value or attribute').selectOption('value');
+      const typed = dialog.getByLabel('source-database', { exact: true });
+      await waitForText(dialog.locator('.field-hint', { hasText: 'could not be listed' }), /Listing refused/);
+      assert.equal(await typed.evaluate((element) => (element as { tagName?: string }).tagName), 'INPUT');
+      await typed.fill('city');
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+      await dialog.waitFor({ state: 'hidden' });
+      await page.unroute(listing);
+
+      await page.getByRole('button', { name: 'Add task' }).click();
+      await dialog.getByLabel('Type').selectOption('CopyTable');
+      await dialog.getByLabel('Task name').fill('copy');
+      for (const [parameter, value] of [
+        ['source-database', 'city'],
+        ['target-database', 'local'],
+      ] as const) {
+        await dialog.getByLabel(`${parameter}: value or attribute`).selectOption('value');
+        const select = dialog.getByLabel(parameter, { exact: true });
+        await waitForOption(select, value);
+        await select.selectOption(value);
+      }
+      assert.ok(
+        (await dialog.getByLabel('target-database', { exact: true }).locator('option[value="city"]').count()) > 0,
+      );
+      await dialog.getByRole('button', { name: 'Add task' }).click();
+      await dialog.waitFor({ state: 'hidden' });
+      await save(page);
+      const saved = (await admin.request<Configuration>('GET', `/api/v1/configurations/${created.body.id}`)).body;
+      assert.deepEqual(saved.tasks[0]?.parameters, {
+        'source-database': 'city',
+        'table-name': '${table-name}',
+        'target-database': 'local',
+      });
+    },
+  );
+
   await t.test('a viewer with read rights sees the configuration but no edit buttons; the API refuses', async () => {
     assert.equal(
       (await admin.request('POST', '/api/v1/users', { username: 'viewer', password: 'viewer-password-1' })).status,
@@ -361,7 +485,7 @@ test('web UI: templates and configurations with a real PostGIS source', { timeou
     await viewerPage.getByRole('heading', { name: 'Configurations' }).waitFor();
     await viewerPage.getByRole('link', { name: 'roads' }).click();
     await viewerPage.getByText(/changing it needs the admin level/).waitFor();
-    for (const name of ['Save', 'Remove', 'Add task', 'Copy', 'Validate']) {
+    for (const name of ['Save', 'Remove', 'Add task', 'New batch', 'Copy', 'Validate']) {
       assert.equal(await viewerPage.getByRole('button', { name, exact: true }).count(), 0, `no ${name} button`);
     }
     assert.equal(await attribute(viewerPage, 'layer').isDisabled(), true);

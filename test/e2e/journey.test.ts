@@ -4,8 +4,7 @@
  * attributes, into geosync's own `local` database) and a LocalDbPublication (of `local`), a
  * configuration from it filled from drop-downs and validated, its batch run now, the run view
  * following it live (SSE) to committed, and the layer drawn on the Layers page's map from the
- * built-in publisher's vector tiles. One step has no UI yet and goes through the API: creating the
- * batch (neither the Batches page nor the configuration's page can add one).
+ * built-in publisher's vector tiles. The batch is made on the configuration's page ("New batch").
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -33,7 +32,10 @@ async function waitForOption(select: Locator, value: string, timeoutMs = 15_000)
   }
 }
 
-/** Adds a task through the task dialog; `values` are typed as plain values, the rest stay attributes. */
+/**
+ * Adds a task through the task dialog; `values` become plain values (a connection is chosen from
+ * its drop-down), the other parameters stay attributes.
+ */
 async function addTask(page: Page, type: string, name: string, values: Record<string, string>): Promise<void> {
   await page.getByRole('button', { name: 'Add task' }).click();
   const dialog = page.getByRole('dialog', { name: 'Add task' });
@@ -41,7 +43,9 @@ async function addTask(page: Page, type: string, name: string, values: Record<st
   await dialog.getByLabel('Task name').fill(name);
   for (const [parameter, value] of Object.entries(values)) {
     await dialog.getByLabel(`${parameter}: value or attribute`).selectOption('value');
-    await dialog.getByLabel(parameter, { exact: true }).fill(value);
+    const control = dialog.getByLabel(parameter, { exact: true });
+    await waitForOption(control, value);
+    await control.selectOption(value);
   }
   await dialog.getByRole('button', { name: 'Add task' }).click();
   await dialog.waitFor({ state: 'hidden' });
@@ -187,15 +191,22 @@ test('web UI journey: template → configuration → run live → layer on the m
     await waitForText(page.getByRole('heading', { name: /parks/ }), /^parks\s+validated$/);
   });
 
-  await t.test('its batch (made through the API: no UI adds one) runs now and commits live', async () => {
-    const saved = (await admin.request<Configuration>('GET', `/api/v1/configurations/${configurationId}`)).body;
-    const batch = await admin.request<Batch>('POST', '/api/v1/batches', {
-      workspace: 'gis',
-      configuration: configurationId,
-      name: 'publish',
-      tasks: saved.tasks.map((task) => task.id),
-    });
-    assert.equal(batch.status, 201, JSON.stringify(batch.body));
+  await t.test('its batch, made on the configuration page, runs now and commits live', async () => {
+    await page.getByRole('button', { name: 'New batch' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New batch' });
+    await dialog.getByLabel('Name').fill('publish');
+    // Every saved task is chosen at first, in the configuration's order.
+    assert.equal(await dialog.getByRole('checkbox', { name: 'copy' }).isChecked(), true);
+    assert.equal(await dialog.getByRole('checkbox', { name: 'publish' }).isChecked(), true);
+    await dialog.getByRole('button', { name: 'Create batch' }).click();
+    await page.getByRole('heading', { name: 'Batch publish' }).waitFor();
+    const batchId = new URL(page.url()).pathname.split('/')[2] ?? '';
+    const batch = (await admin.request<Batch>('GET', `/api/v1/batches/${batchId}`)).body;
+    assert.equal(batch.configurationId, configurationId);
+    assert.deepEqual(
+      batch.tasks.map((task) => task.name),
+      ['copy', 'publish'],
+    );
 
     await nav(page, 'Batches').click();
     await page.getByRole('link', { name: 'publish', exact: true }).click();

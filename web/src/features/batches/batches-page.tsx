@@ -67,7 +67,10 @@ export function BatchesPage() {
         <ErrorState error={batches.error} onRetry={() => void batches.refetch()} />
       ) : batches.data.items.length === 0 ? (
         <EmptyState title={workspace ? `No batches in ${workspace}.` : 'No batches yet.'}>
-          <p className="muted">Batches are made with a configuration: add one on its page.</p>
+          <p className="muted">
+            A batch belongs to a configuration: open one under <Link to="/configurations">Configurations</Link> and use
+            New batch in its Batches section.
+          </p>
         </EmptyState>
       ) : (
         <div className="table-wrap">

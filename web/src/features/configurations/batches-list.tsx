@@ -2,12 +2,18 @@ import type { Configuration } from '../../../../src/contracts/configurations.dto
 import { EmptyState } from '../../components/page-states.tsx';
 import { Link } from '../../router.tsx';
 
-/** The batches of a configuration; they are edited, scheduled and run on the Batches pages. */
-export function BatchesList({ configuration }: { configuration: Configuration }) {
+/**
+ * The batches of a configuration; "New batch" (next to the section's title) adds one, and each is
+ * edited, scheduled and run on its own page.
+ */
+export function BatchesList({ configuration, canEdit }: { configuration: Configuration; canEdit: boolean }) {
   if (configuration.batches.length === 0) {
     return (
       <EmptyState title="No batches yet.">
-        <p className="muted">A batch runs tasks in order, now or on a schedule; create one on the Batches page.</p>
+        <p className="muted">
+          A batch runs tasks in order, now or on a schedule;{' '}
+          {canEdit ? 'add one with New batch.' : 'an admin of the workspace can add one.'}
+        </p>
       </EmptyState>
     );
   }

@@ -18,6 +18,7 @@ import { type Draft, type DraftTask, changeOf, deriveAttributes, draftOf, isDirt
 import { EditorHeader } from './editor-header.tsx';
 import { GeneralFields } from './general-fields.tsx';
 import { InitPanel } from './init-panel.tsx';
+import { NewBatchDialog } from './new-batch-dialog.tsx';
 import { placeProblems } from './problems.ts';
 import { TaskDialog } from './task-dialog.tsx';
 import { TasksTable } from './tasks-table.tsx';
@@ -49,6 +50,7 @@ function Editor({
   const [draft, setDraft] = useState<Draft>(() => draftOf(configuration));
   const [errors, setErrors] = useState<FormErrors>(noFormErrors);
   const [taskDialog, setTaskDialog] = useState<{ task?: DraftTask } | null>(null);
+  const [batchDialog, setBatchDialog] = useState(false);
   const [initRunId, setInitRunId] = useState(searchParams.get('initializeRun') ?? undefined);
   const update = useUpdateConfiguration(configuration.id);
   const workspaces = useWorkspaces();
@@ -191,8 +193,15 @@ function Editor({
                 />
               </section>
               <section aria-labelledby="batches-title" className="cfg-editor-section">
-                <h2 id="batches-title">Batches</h2>
-                <BatchesList configuration={saved} />
+                <div className="cfg-section-header">
+                  <h2 id="batches-title">Batches</h2>
+                  {canEdit && (
+                    <button className="button" type="button" onClick={() => setBatchDialog(true)}>
+                      New batch
+                    </button>
+                  )}
+                </div>
+                <BatchesList configuration={saved} canEdit={canEdit} />
               </section>
             </>
           )}
@@ -231,6 +240,7 @@ function Editor({
           onClose={() => setTaskDialog(null)}
         />
       )}
+      {batchDialog && <NewBatchDialog configuration={saved} dirty={dirty} onClose={() => setBatchDialog(false)} />}
     </section>
   );
 }

@@ -1,6 +1,6 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 
-import type { Run } from '../../../../src/contracts/batches.dto.ts';
+import type { Batch, Run } from '../../../../src/contracts/batches.dto.ts';
 import type { Page } from '../../../../src/contracts/common.dto.ts';
 import type { Configuration } from '../../../../src/contracts/configurations.dto.ts';
 import type { Workspace } from '../../../../src/contracts/workspaces.dto.ts';
@@ -153,6 +153,29 @@ export function useRemoveConfiguration() {
     mutationFn: ({ id, cleanup }: { id: string; cleanup: boolean }) =>
       api.delete<RemoveReport>(withQuery(path(id), { cleanup: String(cleanup) })),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: [...key, 'list'] }),
+  });
+}
+
+/** What the editor's "New batch" sends (`POST /batches`); order and schedule are edited on the batch's page. */
+export interface NewBatch {
+  workspace: string;
+  configuration: string;
+  name: string;
+  description: string;
+  enabled: boolean;
+  /** Task ids in run order. */
+  tasks: string[];
+}
+
+export function useCreateBatch(configurationId: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (input: NewBatch) => api.post<Batch>('/batches', input),
+    onSuccess: () => {
+      // The configuration lists its batches; the Batches page lists them all.
+      void queryClient.invalidateQueries({ queryKey: [...key, 'one', configurationId] });
+      void queryClient.invalidateQueries({ queryKey: ['batches'] });
+    },
   });
 }
 

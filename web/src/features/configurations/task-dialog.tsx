@@ -2,14 +2,9 @@ import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
 
 import { FormField } from '../../components/form-field.tsx';
 import { Modal } from '../../components/modal.tsx';
-import type { TaskParameterInfo, TaskTypeInfo } from './configurations-api.ts';
+import type { TaskTypeInfo } from './configurations-api.ts';
 import { type DraftTask, attributeReference, defaultParameters, newTaskKey, referencedAttribute } from './draft.ts';
-
-type Mode = 'value' | 'attribute';
-interface ParameterInput {
-  mode: Mode;
-  text: string;
-}
+import { type ParameterInput, ParameterField } from './parameter-field.tsx';
 
 const attributeName = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
@@ -158,67 +153,5 @@ export function TaskDialog({
         </div>
       </form>
     </Modal>
-  );
-}
-
-function ParameterField({
-  parameter,
-  input,
-  error,
-  listId,
-  onChange,
-}: {
-  parameter: TaskParameterInfo;
-  input: ParameterInput;
-  error?: string;
-  listId: string;
-  onChange: (input: ParameterInput) => void;
-}) {
-  const depends = parameter.dependsOn.map((d) => d.name).join(', ');
-  const hint = [parameter.description, `Kind: ${parameter.kind}.`, depends && `Depends on ${depends}.`]
-    .filter(Boolean)
-    .join(' ');
-  return (
-    <FormField label={parameter.name} required={parameter.required} error={error} hint={hint}>
-      {(control) => (
-        <div className="cfg-parameter-input">
-          <select
-            className="cfg-parameter-mode"
-            aria-label={`${parameter.name}: value or attribute`}
-            value={input.mode}
-            onChange={(event) => onChange({ mode: event.target.value as Mode, text: input.text })}
-          >
-            <option value="value">Value</option>
-            <option value="attribute">Attribute</option>
-          </select>
-          {input.mode === 'value' && parameter.kind === 'boolean' ? (
-            <select
-              {...control}
-              value={input.text}
-              onChange={(event) => onChange({ ...input, text: event.target.value })}
-            >
-              <option value="">(not set)</option>
-              <option value="true">true</option>
-              <option value="false">false</option>
-            </select>
-          ) : (
-            <div className={input.mode === 'attribute' ? 'cfg-attribute-ref' : undefined}>
-              {input.mode === 'attribute' && <span aria-hidden="true">{'${'}</span>}
-              <input
-                {...control}
-                type="text"
-                spellCheck={false}
-                autoComplete="off"
-                list={input.mode === 'attribute' ? listId : undefined}
-                placeholder={input.mode === 'attribute' ? 'attribute name' : parameter.required ? '' : '(not set)'}
-                value={input.text}
-                onChange={(event) => onChange({ ...input, text: event.target.value })}
-              />
-              {input.mode === 'attribute' && <span aria-hidden="true">{'}'}</span>}
-            </div>
-          )}
-        </div>
-      )}
-    </FormField>
   );
 }

@@ -23,10 +23,23 @@ export function networkCode(error: unknown): string {
 
 export const isNetworkCode = (code: string): boolean => networkCodes.has(code);
 
-/** Replaces every secret by `***` (GeoServer may echo connection parameters in an error). */
+const xmlEscaped = (value: string) =>
+  value.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
+
+/**
+ * Replaces every secret by `***` (GeoServer may echo connection parameters in an error). A
+ * password travels in JSON or XML and GeoServer echoes it in either, so its escaped forms
+ * (`p\"ss`, `p&amp;ss`) are blanked too, the longest first.
+ */
 export function redact(text: string, secrets: Iterable<string>): string {
+  const forms = new Set<string>();
+  for (const secret of secrets) {
+    if (!secret) continue;
+    forms.add(secret).add(JSON.stringify(secret).slice(1, -1)).add(xmlEscaped(secret));
+    forms.add(xmlEscaped(secret).replaceAll('&quot;', '"')).add(secret.replaceAll("'", '&apos;'));
+  }
   let shown = text;
-  for (const secret of secrets) if (secret) shown = shown.replaceAll(secret, '***');
+  for (const form of [...forms].sort((a, b) => b.length - a.length)) shown = shown.replaceAll(form, '***');
   return shown;
 }
 

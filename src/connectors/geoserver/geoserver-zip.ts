@@ -1,5 +1,31 @@
 import { crc32, deflateRawSync } from 'node:zlib';
 
+import { UserError } from '../../errors/errors.ts';
+
+/**
+ * GeoServer unpacks the archive into its data directory: a path that could leave the archive's
+ * folder there (zip slip) is refused, whatever the caller checked before.
+ */
+function assertSafePath(entry: string): void {
+  const segments = entry.split('/');
+  const unsafe =
+    entry === '' ||
+    Buffer.byteLength(entry) > 0xffff ||
+    // eslint-disable-next-line no-control-regex
+    /[\\\u0000-\u001f]/.test(entry) ||
+    /^[A-Za-z]:/.test(entry) ||
+    segments.some((s, i) => s === '..' || s === '.' || (s === '' && i < segments.length - 1));
+  if (unsafe) {
+    throw new UserError(
+      'unsafe_archive_path',
+      `'${JSON.stringify(entry)}' cannot be a path in an archive sent to GeoServer`,
+      {
+        details: [{ field: 'source.files', message: `unsafe path ${JSON.stringify(entry)}` }],
+      },
+    );
+  }
+}
+
 /**
  * A minimal ZIP writer (deflate, no ZIP64, no encryption) for the archives GeoServer's upload
  * endpoints take (`application/zip`): app-schema mappings with their included files. The
@@ -9,7 +35,11 @@ export function zipFiles(files: ReadonlyArray<{ path: string; content: string | 
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;
+  if (files.length > 0xffff) {
+    throw new UserError('archive_too_large', `${files.length} files are too many for one archive`);
+  }
   for (const file of files) {
+    assertSafePath(file.path);
     const name = Buffer.from(file.path, 'utf8');
     const data = typeof file.content === 'string' ? Buffer.from(file.content, 'utf8') : file.content;
     const packed = deflateRawSync(data);

@@ -155,6 +155,13 @@ describe('geoserver names, rules and errors', () => {
     assert.equal(redact('pw is s3cret and s3cret', ['s3cret', '']), 'pw is *** and ***');
   });
 
+  test('a password GeoServer echoes JSON- or XML-escaped is blanked too', () => {
+    const secret = 'p"a&<s\\s';
+    const echoed = `json {"passwd":${JSON.stringify(secret)}} xml <passwd>p&quot;a&amp;&lt;s\\s</passwd> raw ${secret}`;
+    const shown = redact(echoed, [secret]);
+    assert.equal(shown, 'json {"passwd":"***"} xml <passwd>***</passwd> raw ***');
+  });
+
   test('Keycloak refusals say what to check', () => {
     const refused = keycloakError(
       'sso:443',

@@ -1,7 +1,7 @@
 import type { PostgresDatabase } from '../../connectors/database.ts';
 import { tableNotFound } from '../../connectors/database.ts';
 import type { AppSchemaSource, LayerMetadata, Publisher } from '../../connectors/publisher.ts';
-import { isGeosyncError, OperationalError, UserError } from '../../errors/errors.ts';
+import { UserError } from '../../errors/errors.ts';
 import { tableNameCandidates } from '../../lib/sql-identifiers.ts';
 import { layerKey, layerLabel, layerRef, tempLayerName } from '../local-db-publication/layer-staging.ts';
 import { rollbackTempLayer, workspaceCreation } from '../local-db-publication/temp-layer-commit.ts';
@@ -10,6 +10,7 @@ import { type StagedRelation, swapIn } from '../sql/staging.ts';
 import type { StagedObject, TaskActionContext, TaskOutcome, TaskRunContext } from '../task-type.ts';
 import { readMapping } from './mapping-files.ts';
 import { fillMapping, tablePlaceholders } from './mapping-template.ts';
+import { withoutSecret } from './without-secret.ts';
 
 /** What both app-schema publication task types take (the Task Manager's names). */
 export interface AppSchemaParameters {
@@ -96,15 +97,6 @@ async function resolveTables(
     current[name] = final[name] = found.name;
   }
   return { current, final, staged };
-}
-
-/** The error with the database password blanked (a map server may echo the mapping it refused). */
-function withoutSecret(error: unknown, secret: string): unknown {
-  if (!secret || !isGeosyncError(error) || !error.message.includes(secret)) return error;
-  const message = error.message.replaceAll(secret, '***');
-  return error instanceof UserError
-    ? new UserError(error.code, message, { status: error.status, details: error.details })
-    : new OperationalError(error.code, message, { details: error.details });
 }
 
 async function publishMapping(

@@ -49,11 +49,9 @@ export async function readMapping(service: FileService, file: string, autoVersio
   const extension = path.posix.extname(actual).toLowerCase();
   if (extension === '.xml') {
     const name = path.posix.basename(actual);
-    return {
-      file: actual,
-      mainFile: name,
-      files: [{ path: name, content: (await readAll(service, actual)).toString('utf8') }],
-    };
+    const main = { path: name, content: (await readAll(service, actual)).toString('utf8') };
+    assertNoDoctype(main, actual);
+    return { file: actual, mainFile: name, files: [main] };
   }
   if (extension !== '.zip') {
     throw new UserError(
@@ -73,5 +71,20 @@ export async function readMapping(service: FileService, file: string, autoVersio
       { details: [{ field: 'file', message: `no ${mainFile} in the ZIP` }] },
     );
   }
-  return { file: actual, mainFile, files: entries.map((e) => ({ path: e.path, content: e.content.toString('utf8') })) };
+  const files = entries.map((e) => ({ path: e.path, content: e.content.toString('utf8') }));
+  for (const f of files) assertNoDoctype(f, actual);
+  return { file: actual, mainFile, files };
+}
+
+/**
+ * geosync parses only the main mapping (its parser refuses DOCTYPE); the included files go to the
+ * map server unread, whose XML parser may resolve external entities (XXE on its host): refused.
+ */
+function assertNoDoctype(file: MappingFile, archive: string): void {
+  if (!/<!(DOCTYPE|ENTITY)/i.test(file.content)) return;
+  throw new UserError(
+    'invalid_mapping_file',
+    `'${file.path}' of '${archive}' declares a DOCTYPE or entities, which mappings may not (they could make the map server read other files)`,
+    { details: [{ field: 'file', message: `DOCTYPE in ${file.path}` }] },
+  );
 }

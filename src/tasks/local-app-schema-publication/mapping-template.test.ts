@@ -50,3 +50,17 @@ test('a broken ZIP is refused clearly', () => {
     (e) => isGeosyncError(e) && e.code === 'invalid_zip' && /'m\.zip' is not a ZIP archive/.test(e.message),
   );
 });
+
+test('a value is never expanded again: a password holding #{...} or ${...} is inserted as it is', () => {
+  const secret = 'a#{roads}b${host}';
+  const [file] = fillMapping(
+    [{ path: 'm.xml', content: '<p>${password}</p> #{roads}' }],
+    { ...parameters, password: secret },
+    {
+      roads: 'roads_t',
+    },
+  );
+  assert.equal(file?.content, '<p>a#{roads}b${host}</p> roads_t');
+  // An unknown table named inside the password must not surface (with the password) in an error.
+  assert.doesNotThrow(() => fillMapping([{ path: 'm.xml', content: '${password}' }], { password: 'x#{nope}y' }, {}));
+});

@@ -6,10 +6,11 @@ import { UserError } from '../../errors/errors.ts';
  * temporary name while an earlier task of the run stages it). Every occurrence is replaced: the
  * Task Manager replaced only the first `#{...}` of a file, a known bug.
  */
-const PARAMETER = /\$\{([^}]*)\}/g;
 const TABLE = /#\{([^}]*)\}/g;
+/** Both kinds in one pass: a value holding `#{...}` (a password may) is never expanded again. */
+const PLACEHOLDER = /\$\{([^}]*)\}|#\{([^}]*)\}/g;
 
-const escapeXml = (value: string) =>
+export const escapeXml = (value: string) =>
   value
     .replaceAll('&', '&amp;')
     .replaceAll('<', '&lt;')
@@ -42,17 +43,18 @@ export function fillMapping(
   const unknown = new Set<string>();
   const filled = files.map((file) => ({
     path: file.path,
-    content: file.content
-      .replace(PARAMETER, (whole, name: string) => {
-        const value = Object.hasOwn(parameters, name) ? parameters[name] : undefined;
-        if (value === undefined) unknown.add(whole);
-        return escapeXml(value ?? '');
-      })
-      .replace(TABLE, (whole, name: string) => {
-        const table = Object.hasOwn(tables, name.trim()) ? tables[name.trim()] : undefined;
-        if (table === undefined) unknown.add(whole);
-        return escapeXml(table ?? '');
-      }),
+    content: file.content.replace(PLACEHOLDER, (whole, parameter?: string, table?: string) => {
+      const value =
+        parameter !== undefined
+          ? Object.hasOwn(parameters, parameter)
+            ? parameters[parameter]
+            : undefined
+          : Object.hasOwn(tables, table!.trim())
+            ? tables[table!.trim()]
+            : undefined;
+      if (value === undefined) unknown.add(whole);
+      return escapeXml(value ?? '');
+    }),
   }));
   if (unknown.size > 0) {
     const list = [...unknown].join(', ');

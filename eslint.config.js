@@ -94,6 +94,8 @@ const layerBoundaries = [
   },
   {
     files: ['src/contracts/**'],
+    // Tests next to a contract run on Node only; the web build never includes them (web/tsconfig.json).
+    ignores: ['src/contracts/**/*.test.ts'],
     rules: {
       'no-restricted-imports': restrict(
         {

@@ -10,7 +10,13 @@ import { pageQuerySchema } from './common.dto.ts';
 
 /** Map server connection names; layer and workspace names as the map server spells them. */
 export const mapServerParamsSchema = z.strictObject({ name: z.string().min(1).max(63) });
-const layerName = z.string().min(1).max(200);
+// No spaces, `:` or slashes, and not `.`/`..`: the name becomes a path segment of a map server's REST URL.
+const layerName = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[^\s:/\\]+$/, 'no spaces, colons or slashes')
+  .refine((name) => name !== '.' && name !== '..', 'cannot be . or ..');
 export const layerParamsSchema = mapServerParamsSchema.extend({ layer: layerName });
 export const workspaceLayerParamsSchema = layerParamsSchema.extend({ workspace: layerName });
 

@@ -209,6 +209,27 @@ test('saves that are refused or invalid start nothing; forbidden and not found a
   const batchByOutsider = await outsider.request<Problem>('GET', `/api/v1/batches/${batchId}`);
   assert.equal(batchByOutsider.status, 404);
   assert.equal(batchByOutsider.body.detail, `Batch '${batchId}' does not exist`);
+  // A workspace the caller cannot see reads exactly like one that does not exist.
+  for (const workspace of ['gis', 'nowhere']) {
+    const hidden = await outsider.request<Problem>('POST', '/api/v1/batches', { workspace, name: 'b', tasks: [] });
+    assert.equal(hidden.status, 404, JSON.stringify(hidden.body));
+    assert.equal(hidden.body.detail, `Workspace '${workspace}' does not exist`);
+  }
+  // Bulk operations do not list what a caller cannot see, not even as refusals.
+  for (const path of ['/api/v1/bulk/run', '/api/v1/bulk/initialize']) {
+    const stranger = await outsider.request<{ items: unknown[] }>('POST', path, {});
+    assert.equal(stranger.status, 200, JSON.stringify(stranger.body));
+    assert.deepEqual(stranger.body.items, [], path);
+  }
+  const byReaderBulk = await reader.request<{ items: { name: string; message?: string }[] }>(
+    'POST',
+    '/api/v1/bulk/initialize',
+    { configuration: 'lakes' },
+  );
+  assert.deepEqual(
+    byReaderBulk.body.items.map((item) => [item.name, item.message]),
+    [['gis/lakes/@Initialize', "This needs 'write' permission on the workspace"]],
+  );
   const unknownField = await patch(admin, id, { ...complete, initialize: true });
   assert.equal(unknownField.status, 400, JSON.stringify(unknownField.body));
   assert.equal(unknownField.body.code, 'invalid_input');
@@ -226,4 +247,29 @@ test('saves that are refused or invalid start nothing; forbidden and not found a
   const template = await patch(admin, templateId, complete);
   assert.equal(template.status, 200, JSON.stringify(template.body));
   assert.equal(template.body.initializeRunId, undefined);
+});
+
+test('two saves at once start @Initialize once: the store allows one open initialize run per batch', async () => {
+  const created = await admin.request<Configuration>('POST', '/api/v1/configurations', {
+    workspace: 'gis',
+    name: 'rivers-race',
+    from: templateId,
+    // The template has values by now (the test above saved some): leave one empty.
+    attributes: { seconds: '30', dir, marker: '' },
+  });
+  const batchId = created.body.initializeBatchId!;
+  assert.equal(created.body.initializeRunId, undefined, 'incomplete at create');
+  const complete = { attributes: { seconds: '30', dir, marker: 'race' } };
+  const saves = await Promise.all([patch(admin, created.body.id, complete), patch(admin, created.body.id, complete)]);
+  for (const save of saves) assert.equal(save.status, 200, JSON.stringify(save.body));
+  const started = saves.map((save) => save.body.initializeRunId).filter(Boolean);
+  assert.equal(started.length, 1, JSON.stringify(saves.map((save) => save.body.initializeRunId)));
+  assert.equal((await runsOf(batchId)).length, 1);
+  // The rule is the store's, whoever queues: a second open initialize run is refused.
+  await assert.rejects(
+    server.ctx.engine.runNow({ batchId, trigger: 'initialize', startedBy: 'admin' }),
+    /batch_runs_one_open_initialize/,
+  );
+  assert.equal((await admin.request('POST', `/api/v1/runs/${started[0]}/interrupt`)).status, 202);
+  await waitForEnd(started[0]!);
 });

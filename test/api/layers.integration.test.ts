@@ -15,6 +15,7 @@ import type { LayerDetail, LayerList, LayerTarget } from '../../src/contracts/la
 import { FAKE_GEOSERVER_ADMIN, type FakeGeoServer, startFakeGeoServer } from '../helpers/fake-geoserver.ts';
 import { ApiClient } from '../helpers/http.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { layerParamsSchema } from '../../src/contracts/layers.dto.ts';
 
 const DB_PASSWORD = 'warehouse-pw-3f9c1d';
 const DOWN_PASSWORD = 'down-gs-pw-8a7b';
@@ -238,6 +239,13 @@ test('bad input: unknown map server or layer, a map server the caller may not us
   await expectProblem(clients.plain, '/api/v1/map-servers/gs/layers', 404, 'not_found');
   await expectProblem(clients.plain, '/api/v1/map-servers/gs/layers/topo/roads', 404, 'not_found');
   await expectProblem(clients.admin, '/api/v1/layers?limit=0', 400, 'invalid_input');
+  // Names become path segments of a map server's REST URL: `..`, slashes and spaces are refused.
+  // (`..` itself never reaches the server: URLs are normalized first; the schema refuses it anyway.)
+  assert.equal(layerParamsSchema.safeParse({ name: 'gs', layer: '..' }).success, false);
+  for (const name of ['a%2Fb', 'a%20b', 'a%3Ab', '%2E']) {
+    await expectProblem(clients.admin, `/api/v1/map-servers/gs/layers/${name}`, 400, 'invalid_input');
+    await expectProblem(clients.admin, `/api/v1/map-servers/gs/layers/topo/${name}`, 400, 'invalid_input');
+  }
   await expectProblem(clients.admin, '/api/v1/layers?color=red', 400, 'invalid_input');
   const anonymous = await fetch(`${server.url}/api/v1/layers`);
   assert.equal(anonymous.status, 401);

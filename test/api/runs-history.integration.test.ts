@@ -141,6 +141,11 @@ test('the log pages with the last line id as `after`', async () => {
     after = page.body.items.at(-1)!.id;
   }
   assert.ok(pages >= 2, `more than one page (${pages})`);
+  for (const bad of ['-1', 'abc', '1.5']) {
+    const refused = await admin.request<{ code: string }>('GET', `/api/v1/runs/${run.id}/log?after=${bad}`);
+    assert.equal(refused.status, 400, `after=${bad}: ${JSON.stringify(refused.body)}`);
+    assert.equal(refused.body.code, 'invalid_input');
+  }
   const ids = lines.map((line) => line.id);
   assert.deepEqual(
     ids,

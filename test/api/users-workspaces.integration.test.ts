@@ -173,6 +173,19 @@ test('a workspace holding configurations, or their history, is refused removal w
   const history = await admin.request<{ code: string }>('DELETE', `/api/v1/workspaces/${ws.body.id}`);
   assert.equal(history.status, 409, JSON.stringify(history.body));
   assert.equal(history.body.code, 'workspace_has_history');
+  const withTemplate = await admin.request<{ id: string }>('POST', '/api/v1/workspaces', { name: 'described' });
+  const template = await admin.request<{ id: string }>('POST', '/api/v1/metadata-templates', {
+    workspace: 'described',
+    name: 'roads',
+    title: 'Roads',
+  });
+  assert.equal(template.status, 201, JSON.stringify(template.body));
+  const described = await admin.request<{ code: string; detail: string }>(
+    'DELETE',
+    `/api/v1/workspaces/${withTemplate.body.id}`,
+  );
+  assert.equal(described.status, 409, JSON.stringify(described.body));
+  assert.match(described.body.detail, /1 metadata template/);
   const empty = await admin.request<{ id: string }>('POST', '/api/v1/workspaces', { name: 'empty' });
   assert.equal((await admin.request('DELETE', `/api/v1/workspaces/${empty.body.id}`)).status, 204);
 });

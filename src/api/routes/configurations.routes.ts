@@ -84,7 +84,12 @@ export function configurationsRoutes(root: FastifyInstance, ctx: GeosyncContext)
     async (request) => {
       const updated = await ctx.configurations.update(request.principal!, request.params.id, request.body);
       // Every save in init mode with the `@Initialize` values complete starts it, unless one is open.
-      updated.initializeRunId = await startInitializeIfDue(ctx.db, updated, queueInitialize(request.principal!));
+      try {
+        updated.initializeRunId = await startInitializeIfDue(ctx.db, updated, queueInitialize(request.principal!));
+      } catch (error) {
+        // The save itself is done: answer it; the next save (or bulk initialize) starts the run.
+        request.log.error({ err: error }, 'could not start @Initialize after a save');
+      }
       return updated;
     },
   );

@@ -179,7 +179,8 @@ export function createBatchesService(db: Kysely<Database>, rules: ScheduleRules,
     ): Promise<Batch> {
       const ws = await db.selectFrom('workspaces').select('id').where('name', '=', input.workspace).executeTakeFirst();
       if (!ws) throw notFound('Workspace', input.workspace);
-      await assertWorkspaceLevel(db, principal, ws.id, 'admin');
+      // A hidden workspace reads like a missing one (by its name, not its id).
+      await assertWorkspaceLevel(db, principal, ws.id, 'admin', { kind: 'Workspace', id: input.workspace });
       if (input.schedule) validateSchedule(input.schedule, input.timeZone ?? 'UTC', now());
       if (input.configuration) {
         const config = await db

@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely';
 
 import type { Database } from '../../store/database.types.ts';
+import { isUniqueViolation } from '../../store/sql-state.ts';
+import { workspaceLevel } from '../security/permissions.ts';
 import type { Principal } from '../security/principal.ts';
 import type { BatchesService } from './batches.service.ts';
 
@@ -41,7 +43,13 @@ export async function bulkRun(
     .selectFrom('batches')
     .innerJoin('workspaces', 'workspaces.id', 'batches.workspace_id')
     .leftJoin('configurations', 'configurations.id', 'batches.configuration_id')
-    .select(['batches.id', 'batches.name', 'workspaces.name as workspace', 'configurations.name as configuration'])
+    .select([
+      'batches.id',
+      'batches.name',
+      'batches.workspace_id',
+      'workspaces.name as workspace',
+      'configurations.name as configuration',
+    ])
     .where('batches.removed_at', 'is', null)
     .where('batches.name', 'not like', '@%')
     .$if(filter.workspace !== undefined, (q) => q.where('workspaces.name', 'like', toLike(filter.workspace!)))
@@ -55,7 +63,7 @@ export async function bulkRun(
     .execute();
   const results: BulkRunResult[] = [];
   let slot = 0;
-  for (const row of rows) {
+  for (const row of await visibleTo(db, principal, rows)) {
     const name = [row.workspace, row.configuration, row.name].filter(Boolean).join('/');
     try {
       await batches.assertRunnable(principal, row.id);
@@ -86,7 +94,12 @@ export async function bulkInitialize(
     .selectFrom('batches')
     .innerJoin('configurations', 'configurations.id', 'batches.configuration_id')
     .innerJoin('workspaces', 'workspaces.id', 'batches.workspace_id')
-    .select(['batches.id', 'configurations.name as configuration', 'workspaces.name as workspace'])
+    .select([
+      'batches.id',
+      'batches.workspace_id',
+      'configurations.name as configuration',
+      'workspaces.name as workspace',
+    ])
     .where('batches.name', '=', '@Initialize')
     .where('batches.removed_at', 'is', null)
     .where('configurations.template', '=', false)
@@ -114,7 +127,7 @@ export async function bulkInitialize(
     .execute();
   const results: BulkRunResult[] = [];
   let slot = 0;
-  for (const row of pending) {
+  for (const row of await visibleTo(db, principal, pending)) {
     const name = `${row.workspace}/${row.configuration}/@Initialize`;
     try {
       await batches.assertRunnable(principal, row.id);
@@ -127,8 +140,34 @@ export async function bulkInitialize(
       });
       slot++;
     } catch (error) {
-      results.push({ batchId: row.id, name, message: error instanceof Error ? error.message : String(error) });
+      // Started meanwhile by a save (one open @Initialize run per batch: migration 0005).
+      const message = isUniqueViolation(error)
+        ? 'Its @Initialize run is already queued or running'
+        : error instanceof Error
+          ? error.message
+          : String(error);
+      results.push({ batchId: row.id, name, message });
     }
   }
   return results;
+}
+
+/**
+ * Only rows of workspaces the caller can see: the others are not reported at all (a refusal would
+ * tell a stranger which configurations and batches exist there).
+ */
+async function visibleTo<R extends { workspace_id: string }>(
+  db: Kysely<Database>,
+  principal: Principal,
+  rows: R[],
+): Promise<R[]> {
+  const levels = new Map<string, boolean>();
+  const visible: R[] = [];
+  for (const row of rows) {
+    if (!levels.has(row.workspace_id)) {
+      levels.set(row.workspace_id, (await workspaceLevel(db, principal, row.workspace_id)) !== null);
+    }
+    if (levels.get(row.workspace_id)) visible.push(row);
+  }
+  return visible;
 }

@@ -119,7 +119,7 @@ export function createConfigurationsService(
   async function workspaceId(principal: Principal, name: string, level: 'read' | 'write' | 'admin'): Promise<string> {
     const ws = await db.selectFrom('workspaces').select('id').where('name', '=', name).executeTakeFirst();
     if (!ws) throw notFound('Workspace', name);
-    await assertWorkspaceLevel(db, principal, ws.id, level);
+    await assertWorkspaceLevel(db, principal, ws.id, level, { kind: 'Workspace', id: name });
     return ws.id;
   }
 

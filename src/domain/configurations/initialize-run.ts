@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 
 import type { Configuration } from '../../contracts/configurations.dto.ts';
 import type { Database } from '../../store/database.types.ts';
+import { isUniqueViolation } from '../../store/sql-state.ts';
 
 /**
  * Starts a configuration's `@Initialize` batch when it is due, as the Task Manager does on every
@@ -10,8 +11,8 @@ import type { Database } from '../../store/database.types.ts';
  * no run of it is already queued or running (a second one would only repeat the first).
  * Returns the queued run's id, or undefined when nothing was started.
  *
- * Not locked: two saves racing between the check and the queueing could both start one. Queueing
- * cannot join a transaction here (a PGlite store has a single session), and the window is one query.
+ * Two saves racing between the check and the queueing: the store's unique index on open
+ * `initialize` runs (migration 0005) refuses the second, which then starts nothing.
  */
 export async function startInitializeIfDue(
   db: Kysely<Database>,
@@ -26,5 +27,11 @@ export async function startInitializeIfDue(
     .where('batch_id', '=', batchId)
     .where('ended_at', 'is', null)
     .executeTakeFirst();
-  return open ? undefined : queueRun(batchId);
+  if (open) return undefined;
+  try {
+    return await queueRun(batchId);
+  } catch (error) {
+    if (isUniqueViolation(error)) return undefined;
+    throw error;
+  }
 }

@@ -47,7 +47,7 @@ export function createLayersService(options: LayersServiceOptions) {
     work: (publisher: Publisher, server: MapServerRef, signal: AbortSignal) => Promise<T>,
   ): Promise<T> {
     const connection: Connection = await options.connections.resolve(principal, name, 'map_server');
-    const { connector } = await options.connections.open(principal, connection.id);
+    const { connector, secrets } = await options.connections.open(principal, connection.id);
     try {
       if (!isPublisher(connector)) {
         throw new UserError('not_a_publisher', `Map server '${name}' (${connection.type}) cannot list layers`);
@@ -58,6 +58,10 @@ export function createLayersService(options: LayersServiceOptions) {
         local: connection.name === options.localMapServer,
       };
       return await work(connector, server, AbortSignal.timeout(timeoutMs));
+    } catch (error) {
+      // A map server's error may echo the connection's password: never pass it on.
+      if (error instanceof Error) error.message = redact(error.message, secrets);
+      throw error;
     } finally {
       await connector.close().catch(() => undefined);
     }

@@ -108,7 +108,7 @@ export function createMetadataTemplatesService(db: Kysely<Database>) {
     async create(principal: Principal, input: NewMetadataTemplate): Promise<MetadataTemplate> {
       const ws = await db.selectFrom('workspaces').select('id').where('name', '=', input.workspace).executeTakeFirst();
       if (!ws) throw notFound('Workspace', input.workspace);
-      await assertWorkspaceLevel(db, principal, ws.id, 'admin');
+      await assertWorkspaceLevel(db, principal, ws.id, 'admin', { kind: 'Workspace', id: input.workspace });
       try {
         const row = await db
           .insertInto('metadata_templates')

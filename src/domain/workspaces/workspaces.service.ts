@@ -81,6 +81,18 @@ export function createWorkspacesService(db: Kysely<Database>) {
 
     async remove(principal: Principal, id: string): Promise<void> {
       await assertWorkspaceLevel(db, principal, id, 'admin');
+      // Metadata templates would go with it (ON DELETE CASCADE): refused like configurations.
+      const templates = await db
+        .selectFrom('metadata_templates')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .where('workspace_id', '=', id)
+        .executeTakeFirstOrThrow();
+      if (Number(templates.n) > 0) {
+        throw conflict(
+          'workspace_not_empty',
+          `The workspace still holds ${templates.n} metadata template(s): remove them first`,
+        );
+      }
       try {
         await db.deleteFrom('workspaces').where('id', '=', id).execute();
       } catch (error) {

@@ -243,6 +243,7 @@ export function createExecutor(deps: ExecutorDeps) {
         const current = await loadTaskRuns(db, runId);
         if (ok && !controller.signal.aborted) await commit(current, log, new AbortController().signal);
         else await rollBack(current, log);
+        await log.flush();
         return await finish(runId, controller.signal.aborted ? 'Interrupted' : undefined);
       } finally {
         stopHeartbeat();
@@ -270,6 +271,7 @@ export function createExecutor(deps: ExecutorDeps) {
         }
         await rollBack(await loadTaskRuns(db, runId), log);
       }
+      await log.flush();
       return finish(runId);
     },
 

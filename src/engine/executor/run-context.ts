@@ -6,16 +6,23 @@ import type { Ledger } from './ledger.ts';
 
 export type RunLogger = (level: 'info' | 'warn' | 'error', message: string, taskRunId?: string) => void;
 
+/** A run's logger, and `flush()`: resolves once every line written so far is stored. */
+export interface RunLog extends RunLogger {
+  flush(): Promise<void>;
+}
+
 /**
  * Writes run log lines; failures to log never fail a run. The inserts are chained, so lines get
- * their ids in the order they were written: a reader paging with `after` never skips one.
+ * their ids in the order they were written: a reader paging with `after` never skips one. The
+ * executor flushes before it ends a run, so a reader that sees the run ended has every line.
  */
-export function createRunLogger(db: Kysely<Database>, batchRunId: string): RunLogger {
+export function createRunLogger(db: Kysely<Database>, batchRunId: string): RunLog {
   let tail: Promise<unknown> = Promise.resolve();
-  return (level, message, taskRunId) => {
+  const log: RunLogger = (level, message, taskRunId) => {
     const row = { batch_run_id: batchRunId, task_run_id: taskRunId ?? null, level, message: message.slice(0, 10_000) };
     tail = tail.then(() => db.insertInto('run_log').values(row).execute()).catch(() => undefined);
   };
+  return Object.assign(log, { flush: () => tail.then(() => undefined) });
 }
 
 export function actionContext(

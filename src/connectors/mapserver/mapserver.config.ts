@@ -37,6 +37,15 @@ export const mapserverConfigSchema = z.strictObject({
     .describe(
       'Absolute path of the MapCache configuration geosync maintains (tile cache), e.g. /srv/mapcache/geosync.xml; tiles go to <name>-tiles next to it. Without it, no cache.',
     ),
+  maxRasterUploadMB: z
+    .number()
+    .int()
+    .min(1)
+    .max(1_048_576)
+    .default(10_240)
+    .describe(
+      'Largest GeoTIFF geosync copies into <name>-data for MapServer when the file lives on a service MapServer cannot read (MiB; default 10 GiB), so an upload cannot fill the disk.',
+    ),
 });
 
 export type MapserverConfig = z.infer<typeof mapserverConfigSchema>;

@@ -47,7 +47,7 @@ export class MapserverConnector implements Connector, Publisher {
 
   constructor(private readonly config: MapserverConfig) {
     this.store = new MapfileStore(config);
-    this.rasters = new RasterFolder(config.mapfile);
+    this.rasters = new RasterFolder(config.mapfile, config.maxRasterUploadMB * 1024 * 1024);
     this.cache = config.mapcacheConfig === undefined ? undefined : new MapcacheFile(config.mapcacheConfig, config.url);
     this.publisherCapabilities = mapserverCapabilities(config);
   }

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 import { UserError } from '../../errors/errors.ts';
@@ -58,7 +59,11 @@ export class RasterFolder {
   /** Absolute folder of the uploaded copies. */
   readonly dir: string;
 
-  constructor(mapfile: string) {
+  constructor(
+    mapfile: string,
+    /** Largest copy accepted, in bytes: an upload cannot fill the disk. */
+    private readonly maxBytes: number = Number.POSITIVE_INFINITY,
+  ) {
     this.dir = path.join(path.dirname(mapfile), `${path.basename(mapfile).replace(/\.map$/i, '')}-data`);
   }
 
@@ -78,7 +83,14 @@ export class RasterFolder {
     const file = path.join(this.dir, name);
     const temp = path.join(this.dir, `.${name}.partial`);
     try {
-      await pipeline(await upload.open(), createWriteStream(temp, { flags: 'wx' }), { signal });
+      await pipeline(
+        await upload.open(),
+        limit(this.maxBytes, upload.fileName),
+        createWriteStream(temp, { flags: 'wx' }),
+        {
+          signal,
+        },
+      );
       await assertGeotiff(temp, upload.fileName);
       await rename(temp, file);
       return file;
@@ -94,4 +106,25 @@ export class RasterFolder {
       if (this.owns(file) && !inUse.has(file)) await rm(file, { force: true });
     }
   }
+}
+
+/** Passes bytes through until more than `maxBytes` came, then fails with a clear error. */
+function limit(maxBytes: number, shown: string): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      seen += chunk.length;
+      if (seen > maxBytes) {
+        const mib = Math.round(maxBytes / 1024 / 1024);
+        done(
+          new UserError(
+            'raster_too_large',
+            `'${shown}' is larger than ${mib} MiB, the largest upload this MapServer connection accepts (maxRasterUploadMB)`,
+          ),
+        );
+        return;
+      }
+      done(null, chunk);
+    },
+  });
 }

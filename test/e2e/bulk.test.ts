@@ -17,31 +17,23 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import type { Batch, Run } from '../../src/contracts/batches.dto.ts';
 import type { Page as ApiPage } from '../../src/contracts/common.dto.ts';
 import type { Configuration } from '../../src/contracts/configurations.dto.ts';
-import { ensureWebBuild, launchChromium, screenshotPath, waitForText } from '../helpers/browser.ts';
+import {
+  ensureWebBuild,
+  launchChromium,
+  screenshotPath,
+  waitForText,
+  logIn as logInAs,
+  openCheckedPage,
+} from '../helpers/browser.ts';
 import { ApiClient } from '../helpers/http.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { testTaskTypes } from '../tasks/test-task-types.ts';
 
-async function openPage(browser: Browser, problems: string[]): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('console', (message) => {
-    // Before login the session check answers 401: expected, and the only refusal this page may see.
-    if (message.type() === 'error' && !/status of 401/.test(message.text())) {
-      problems.push(`console error: ${message.text()}`);
-    }
-  });
-  return page;
-}
+// Before login the session check answers 401: expected, and the only refusal this page may see.
+const openPage = (browser: Browser, problems: string[]) => openCheckedPage(browser, problems, /status of 401/);
 
 async function logIn(page: Page, server: TestServer, username: string, password: string): Promise<void> {
-  await page.goto(server.url);
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByRole('heading', { name: 'Connections' }).waitFor();
+  await logInAs(page, server.url, username, password);
   await page.getByRole('link', { name: 'Bulk operations' }).click();
   await page.getByRole('heading', { name: 'Bulk operations' }).waitFor();
 }

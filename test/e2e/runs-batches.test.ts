@@ -17,7 +17,14 @@ import type { Batch, Run } from '../../src/contracts/batches.dto.ts';
 import type { Configuration } from '../../src/contracts/configurations.dto.ts';
 import { param } from '../../src/tasks/parameter.ts';
 import type { TaskType } from '../../src/tasks/task-type.ts';
-import { ensureWebBuild, launchChromium, screenshotPath, waitForText } from '../helpers/browser.ts';
+import {
+  ensureWebBuild,
+  launchChromium,
+  logIn as logInAs,
+  openCheckedPage,
+  screenshotPath,
+  waitForText,
+} from '../helpers/browser.ts';
 import { ApiClient } from '../helpers/http.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { testTaskTypes } from '../tasks/test-task-types.ts';
@@ -68,26 +75,12 @@ async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs 
   }
 }
 
-async function openPage(browser: Browser, problems: string[]): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('console', (message) => {
-    // The browser logs every 4xx answer; the refused schedule previews below are expected ones.
-    if (message.type() === 'error' && !/Failed to load resource: .* status of 4\d\d/.test(message.text())) {
-      problems.push(`console error: ${message.text()}`);
-    }
-  });
-  return page;
-}
+// The browser logs every 4xx answer; the refused schedule previews below are expected ones.
+const openPage = (browser: Browser, problems: string[]) =>
+  openCheckedPage(browser, problems, /Failed to load resource: .* status of 4\d\d/);
 
 async function logIn(page: Page, server: TestServer, username: string, password: string): Promise<void> {
-  await page.goto(server.url);
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByRole('heading', { name: 'Connections' }).waitFor();
+  await logInAs(page, server.url, username, password);
 }
 
 async function created<T>(client: ApiClient, path: string, body: unknown): Promise<T> {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { type Browser, chromium, type Locator } from 'playwright-core';
+import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -55,4 +55,31 @@ export async function waitForText(locator: Locator, pattern: RegExp, timeoutMs =
     if (Date.now() > deadline) assert.fail(`expected text matching ${pattern}, last saw ${JSON.stringify(last)}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/**
+ * A page in a context of its own (cookies are per host, not per port), whose uncaught errors and
+ * console errors are collected into `problems` for the test's final check; console errors matching
+ * `expected` (e.g. the browser's log of an expected 4xx answer) are left out.
+ */
+export async function openCheckedPage(browser: Browser, problems: string[], expected: RegExp): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !expected.test(message.text())) {
+      problems.push(`console error: ${message.text()}`);
+    }
+  });
+  return page;
+}
+
+/** Logs in through the login page and waits for the first page after it. */
+export async function logIn(page: Page, url: string, username: string, password: string): Promise<void> {
+  await page.goto(url);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('heading', { name: 'Connections' }).waitFor();
 }

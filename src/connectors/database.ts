@@ -134,6 +134,23 @@ export interface PostgresDatabase extends DatabaseSource {
    * store it in the ledger or a message.
    */
   layerSource(table: { schema: string; table: string }, mapServer: string): PostgisSource | EmbeddedTableSource;
+  /**
+   * How a libpq tool (pg_dump) reaches this database. Holds the password: hand it over in the
+   * tool's environment (PGPASSWORD), never on a command line, in a log or a message. Absent
+   * where there is no server to reach (the embedded store).
+   */
+  libpqParams?(): LibpqParams;
+}
+
+/** libpq's connection settings (`sslMode` as libpq's `sslmode`, `sslRootCert` as PEM text). */
+export interface LibpqParams {
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  password?: string;
+  sslMode?: string;
+  sslRootCert?: string;
 }
 
 export function isDatabaseSource(connector: Connector): connector is Connector & DatabaseSource {

@@ -36,7 +36,7 @@ import type { AddressInfo } from 'node:net';
 
 import { childElements, firstChild, textOf, type XmlElement } from '../../src/lib/xml/xml-node.ts';
 import { parseXml } from '../../src/lib/xml/xml-parser.ts';
-import { readZip } from '../../src/tasks/local-app-schema-publication/zip-reader.ts';
+import { readZip } from '../../src/lib/zip/zip-reader.ts';
 
 export const FAKE_GEOSERVER_ADMIN = { username: 'admin', password: 'fake-gs-admin-pw-5e1f' } as const;
 /** A user GeoServer knows but who is no administrator: 403 on /rest. */

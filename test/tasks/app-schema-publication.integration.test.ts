@@ -22,7 +22,7 @@ import { createSecretBox } from '../../src/lib/secret-box.ts';
 import { loadOrCreateSecretKey } from '../../src/lib/secret-key-file.ts';
 import { localAppSchemaPublicationTask as local } from '../../src/tasks/local-app-schema-publication/local-app-schema-publication.task.ts';
 import { remoteAppSchemaPublicationTask as remote } from '../../src/tasks/remote-app-schema-publication/remote-app-schema-publication.task.ts';
-import { readZip } from '../../src/tasks/local-app-schema-publication/zip-reader.ts';
+import { readZip } from '../../src/lib/zip/zip-reader.ts';
 import { stagedKey } from '../../src/tasks/sql/staging.ts';
 import type { StagedObject, TaskType } from '../../src/tasks/task-type.ts';
 import {

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 
 import type { Connector, ConnectorType, TestResult } from '../connector.ts';
-import type { PgSession, PostgresDatabase, SourceValue, TableDescription } from '../database.ts';
+import type { LibpqParams, PgSession, PostgresDatabase, SourceValue, TableDescription } from '../database.ts';
 import type { PostgisSource } from '../publisher.ts';
 import { abortedResult } from '../test-results.ts';
 import { type CatalogScope, describeRelation, listTables, resolveTable } from './pg-catalog.ts';
@@ -49,6 +49,19 @@ class PostgisConnector implements Connector, PostgresDatabase {
       ...(this.config.password !== undefined && { password: this.config.password }),
       schema: table.schema,
       table: table.table,
+    };
+  }
+
+  libpqParams(): LibpqParams {
+    const { host, port, database, user, password, sslMode, sslRootCert } = this.config;
+    return {
+      host,
+      port,
+      database,
+      user,
+      sslMode,
+      ...(password !== undefined && { password }),
+      ...(sslRootCert !== undefined && { sslRootCert }),
     };
   }
 

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import type { FileService } from '../../connectors/file-service.ts';
 import { isGeosyncError } from '../../errors/errors.ts';
 import { readMapping } from './mapping-files.ts';
-import { rawZip } from './zip-fixture.test-helper.ts';
+import { rawZip } from '../../lib/zip/zip-fixture.test-helper.ts';
 
 /** A file service holding the given files in memory (only `read` is used for plain paths). */
 const serviceOf = (files: Record<string, Buffer>) =>

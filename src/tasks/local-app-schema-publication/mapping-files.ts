@@ -5,7 +5,7 @@ import { fileNotFound } from '../../connectors/file-service.ts';
 import { UserError } from '../../errors/errors.ts';
 import { latestVersion, versionPattern } from '../copy-file/file-versions.ts';
 import type { MappingFile } from './mapping-template.ts';
-import { readZip } from './zip-reader.ts';
+import { readZip } from '../../lib/zip/zip-reader.ts';
 
 /** Mapping files are small text files: a bigger archive is refused rather than read into memory. */
 const MAX_BYTES = 20 * 1024 * 1024;

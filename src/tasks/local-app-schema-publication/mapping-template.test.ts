@@ -3,7 +3,7 @@ import { test } from 'node:test';
 
 import { isGeosyncError } from '../../errors/errors.ts';
 import { fillMapping, tablePlaceholders } from './mapping-template.ts';
-import { readZip } from './zip-reader.ts';
+import { readZip } from '../../lib/zip/zip-reader.ts';
 
 const parameters = { host: 'db.internal', port: '5432', password: 'p&<ss' };
 

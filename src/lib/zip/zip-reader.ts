@@ -23,8 +23,9 @@ const invalidZip = (name: string, why: string) =>
   });
 
 /**
- * Why an entry path is unsafe, or undefined: the paths are passed on to a map server that unpacks
- * them, so a path leaving the archive's folder (zip slip) is refused, not cleaned.
+ * Why an entry path is unsafe, or undefined: whoever unpacks the archive (a map server, geosync
+ * itself) would write a path leaving the archive's folder outside it (zip slip), so such a path is
+ * refused, not cleaned. The ZIP writer applies the same rule.
  */
 export function unsafeZipPath(entry: string): string | undefined {
   if (entry === '') return 'an entry has an empty name';
@@ -47,7 +48,7 @@ function inflate(packed: Buffer, size: number, name: string, entry: string): Buf
 }
 
 /**
- * Reads the files of a small ZIP archive held in memory (mapping files are text): stored and
+ * Reads the files of a small ZIP archive held in memory (mapping files, QGIS projects): stored and
  * deflated entries, found through the central directory. Folders are skipped; encrypted, ZIP64,
  * truncated or inconsistent archives, unsafe paths and archives over `limits` are refused with
  * `invalid_zip` before their content is decompressed.

@@ -121,7 +121,10 @@ BEGIN
   DELETE FROM pg_temp.dbsync_col;
   INSERT INTO pg_temp.dbsync_col (pos, row_uid, op, col, newv, oldv, curv, inclock, localclock, conflict, accept)
   SELECT c.pos, c.row_uid, c.op, e.key, e.value, c.old_vals->e.key, c.cur->e.key, c.clocks->e.key,
-         c.local_clocks->e.key, NOT (c.op = 'U' AND (c.cur->e.key) IS NOT DISTINCT FROM (c.old_vals->e.key)), false
+         c.local_clocks->e.key,
+         -- a resolution chosen by a person (clock marked 'resolved') is applied, never a conflict
+         NOT (c.op = 'U' AND (c.cur->e.key) IS NOT DISTINCT FROM (c.old_vals->e.key)) AND (c.clocks->e.key->>2) IS DISTINCT FROM 'resolved',
+         false
     FROM pg_temp.dbsync_cur c CROSS JOIN LATERAL jsonb_each(c.new_vals) e
    WHERE c.cur IS NOT NULL AND e.key <> 'uid' AND e.key = ANY (cols) AND (c.cur->e.key) IS DISTINCT FROM e.value;
   UPDATE pg_temp.dbsync_col SET accept = CASE
@@ -228,6 +231,7 @@ BEGIN
   PERFORM geosync_dbsync.load_current(t, p_uid, true);
   UPDATE pg_temp.dbsync_cur c SET differs = EXISTS (
       SELECT 1 FROM jsonb_each(c.old_vals) e WHERE c.cur ? e.key AND (c.cur->e.key) IS DISTINCT FROM e.value)
+      AND (c.clocks->''->>2) IS DISTINCT FROM 'resolved'
    WHERE c.cur IS NOT NULL;
   UPDATE pg_temp.dbsync_cur c SET del = c.cur IS NOT NULL AND (NOT c.differs OR t.rule = 'lww'
       OR (t.rule = 'central_wins' AND m.role = 'clone'));
@@ -428,4 +432,94 @@ BEGIN
   USING t.id, clock, m.node_id, m.schema_version;
   GET DIAGNOSTICS n = ROW_COUNT;
   RETURN n;
+END $$;
+
+-- A person's resolution of one column, logged with a clock marked 'resolved' (applied everywhere).
+CREATE FUNCTION geosync_dbsync.resolve_column(p_table integer, p_uid uuid, p_col text, p_value jsonb)
+RETURNS integer LANGUAGE plpgsql AS $$
+DECLARE
+  t geosync_dbsync.synced_table;
+  m geosync_dbsync.meta;
+  before jsonb;
+  after jsonb;
+  clock jsonb;
+BEGIN
+  SELECT * INTO t FROM geosync_dbsync.synced_table WHERE id = p_table;
+  SELECT * INTO m FROM geosync_dbsync.meta;
+  IF NOT (p_col = ANY (geosync_dbsync.shipped_columns(t))) THEN
+    RAISE EXCEPTION 'column % of %.% is not synced', p_col, t.schema_name, t.table_name USING ERRCODE = 'GSD02';
+  END IF;
+  EXECUTE format('SELECT %s FROM %I.%I x WHERE x.uid = $1', geosync_dbsync.values_expr(t, 'x'), t.schema_name, t.table_name)
+    INTO before USING p_uid;
+  IF before IS NULL THEN
+    RETURN 0;
+  END IF;
+  EXECUTE format('UPDATE %I.%I x SET %I = (jsonb_populate_record(x, $2)).%I WHERE x.uid = $1',
+    t.schema_name, t.table_name, p_col, p_col) USING p_uid, jsonb_build_object(p_col, p_value);
+  EXECUTE format('SELECT %s FROM %I.%I x WHERE x.uid = $1', geosync_dbsync.values_expr(t, 'x'), t.schema_name, t.table_name)
+    INTO after USING p_uid;
+  clock := jsonb_build_array(geosync_dbsync.hlc_now(), m.node_id::text, 'resolved');
+  INSERT INTO geosync_dbsync.change (table_id, row_uid, op, new_vals, old_vals, clocks, origin, schema_version)
+  VALUES (t.id, p_uid, 'U', jsonb_build_object(p_col, after->p_col), jsonb_build_object(p_col, before->p_col),
+          jsonb_build_object(p_col, clock), m.node_id, m.schema_version);
+  INSERT INTO geosync_dbsync.row_clock AS r (table_id, row_uid, clocks) VALUES (t.id, p_uid, jsonb_build_object(p_col, clock))
+  ON CONFLICT (table_id, row_uid) DO UPDATE SET clocks = r.clocks || excluded.clocks;
+  RETURN 1;
+END $$;
+
+-- A person's resolution of a whole row: `p_keep` 'central' keeps the central's row (or its
+-- absence); 'clone' writes `p_row` (NULL: deleted; with "__merge": over the central's row).
+CREATE FUNCTION geosync_dbsync.resolve_row(p_table integer, p_uid uuid, p_row jsonb, p_keep text)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  t geosync_dbsync.synced_table;
+  m geosync_dbsync.meta;
+  cols text[];
+  cur jsonb;
+  target jsonb;
+  after jsonb;
+  clock jsonb;
+BEGIN
+  SELECT * INTO t FROM geosync_dbsync.synced_table WHERE id = p_table;
+  SELECT * INTO m FROM geosync_dbsync.meta;
+  cols := geosync_dbsync.shipped_columns(t);
+  EXECUTE format('SELECT %s FROM %I.%I x WHERE x.uid = $1', geosync_dbsync.values_expr(t, 'x'), t.schema_name, t.table_name)
+    INTO cur USING p_uid;
+  IF p_keep = 'central' THEN
+    target := cur;
+  ELSIF p_row IS NULL THEN
+    target := NULL;
+  ELSIF p_row ? '__merge' THEN
+    IF cur IS NULL THEN
+      RAISE EXCEPTION 'row % is gone on the central: nothing to merge the change into', p_uid USING ERRCODE = 'GSD03';
+    END IF;
+    target := cur || (p_row - '__merge');
+  ELSE
+    target := p_row || jsonb_build_object('uid', p_uid);
+  END IF;
+  clock := jsonb_build_array(geosync_dbsync.hlc_now(), m.node_id::text, 'resolved');
+  IF target IS NULL THEN
+    EXECUTE format('DELETE FROM %I.%I WHERE uid = $1', t.schema_name, t.table_name) USING p_uid;
+    INSERT INTO geosync_dbsync.change (table_id, row_uid, op, new_vals, old_vals, clocks, origin, schema_version)
+    VALUES (t.id, p_uid, 'D', NULL, coalesce(cur, '{}'), jsonb_build_object('', clock), m.node_id, m.schema_version);
+    INSERT INTO geosync_dbsync.row_clock AS r (table_id, row_uid, deleted) VALUES (t.id, p_uid, clock)
+    ON CONFLICT (table_id, row_uid) DO UPDATE SET deleted = excluded.deleted;
+    RETURN;
+  END IF;
+  EXECUTE format('INSERT INTO %I.%I (%s) SELECT %s FROM jsonb_populate_record(NULL::%I.%I, $1) r
+                  ON CONFLICT (uid) DO UPDATE SET %s',
+    t.schema_name, t.table_name,
+    (SELECT string_agg(format('%I', c), ', ') FROM unnest(cols) c),
+    (SELECT string_agg(format('r.%I', c), ', ') FROM unnest(cols) c),
+    t.schema_name, t.table_name,
+    (SELECT string_agg(format('%I = excluded.%I', c, c), ', ') FROM unnest(cols) c WHERE c <> 'uid'))
+  USING target;
+  EXECUTE format('SELECT %s FROM %I.%I x WHERE x.uid = $1', geosync_dbsync.values_expr(t, 'x'), t.schema_name, t.table_name)
+    INTO after USING p_uid;
+  INSERT INTO geosync_dbsync.change (table_id, row_uid, op, new_vals, old_vals, clocks, origin, schema_version)
+  SELECT t.id, p_uid, 'I', after, NULL, jsonb_object_agg(k, clock), m.node_id, m.schema_version
+    FROM jsonb_object_keys(after) k;
+  INSERT INTO geosync_dbsync.row_clock AS r (table_id, row_uid, clocks)
+  SELECT t.id, p_uid, jsonb_object_agg(k, clock) FROM jsonb_object_keys(after) k
+  ON CONFLICT (table_id, row_uid) DO UPDATE SET clocks = excluded.clocks, deleted = NULL;
 END $$;

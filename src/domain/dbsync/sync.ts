@@ -12,6 +12,8 @@ export interface SyncOptions {
   batchChanges?: number;
   /** Above this the report warns that the clone's clock is off (HLCs keep the order right). */
   maxClockSkewMs?: number;
+  /** A clone that has not synced for this long is expired: the log stops keeping its changes. */
+  retentionDays?: number;
   signal: AbortSignal;
   faults?: FaultPoints;
   onProgress?: (phase: SyncPhase, done: number, total: number) => void;
@@ -49,6 +51,11 @@ async function tryLock(session: PgSession, cloneId: string, label: string): Prom
   }
 }
 
+async function unlock(session: PgSession, cloneId: string): Promise<void> {
+  const [a, b] = lockKey(cloneId);
+  await session.query('SELECT pg_advisory_unlock($1, $2)', [a, b]).catch(() => undefined);
+}
+
 /**
  * One two-way sync: central -> clone, clone -> central, then central -> clone again for what the
  * central computed (ping-back) or received meanwhile. Each batch commits with its bookkeeping, so
@@ -72,8 +79,18 @@ export async function syncClone(
           );
         }
         await tryLock(centralLock, cloneMeta.nodeId, 'central');
-        await tryLock(cloneLock, cloneMeta.nodeId, 'clone');
-        await registerClone(centralLock, cloneLock, cloneMeta, options.cloneName);
+        try {
+          await tryLock(cloneLock, cloneMeta.nodeId, 'clone');
+        } catch (error) {
+          await unlock(centralLock, cloneMeta.nodeId);
+          throw error;
+        }
+        try {
+          await registerClone(centralLock, cloneLock, cloneMeta, options.cloneName);
+        } catch (error) {
+          await Promise.all([unlock(centralLock, cloneMeta.nodeId), unlock(cloneLock, cloneMeta.nodeId)]);
+          throw error;
+        }
         const runId = await startRun(centralLock, cloneMeta.nodeId);
         try {
           const report = await runSync(
@@ -89,6 +106,9 @@ export async function syncClone(
         } catch (error) {
           await failRun(centralLock, runId, error, Date.now() - started);
           throw error;
+        } finally {
+          // Session-level locks outlive the session's return to the pool: release them.
+          await Promise.all([unlock(centralLock, cloneMeta.nodeId), unlock(cloneLock, cloneMeta.nodeId)]);
         }
       }, options.signal),
     options.signal,
@@ -123,7 +143,7 @@ async function runSync(
   const toCentral = await transfer(clone, central, phase('clone_to_central'));
   const pingBack = await transfer(central, clone, phase('ping_back'));
   await pushConflicts(cloneSession, centralSession);
-  await acknowledge(centralSession, cloneSession, central.meta, clone.meta);
+  await acknowledge(centralSession, cloneSession, central.meta, clone.meta, options.retentionDays ?? 30);
   const sum = (k: 'conflicts' | 'quarantined') => toClone[k] + toCentral[k] + pingBack[k];
   return {
     toClone,
@@ -264,7 +284,13 @@ async function pushConflicts(clone: PgSession, central: PgSession): Promise<void
  * Both sides now know what the other has: the central records the clone's cursor (so its log
  * keeps what the clone still needs) and each side prunes what the other acknowledged.
  */
-async function acknowledge(central: PgSession, clone: PgSession, cm: NodeMeta, km: NodeMeta): Promise<void> {
+async function acknowledge(
+  central: PgSession,
+  clone: PgSession,
+  cm: NodeMeta,
+  km: NodeMeta,
+  retentionDays: number,
+): Promise<void> {
   const cloneCursor = (
     await clone.query<{ c: string }>('SELECT cursor::text AS c FROM geosync_dbsync.inbound WHERE origin = $1', [
       cm.nodeId,
@@ -283,11 +309,16 @@ async function acknowledge(central: PgSession, clone: PgSession, cm: NodeMeta, k
     'DELETE FROM geosync_dbsync.change WHERE xid < pg_snapshot_xmax($1::pg_snapshot) AND pg_visible_in_snapshot(xid, $1::pg_snapshot)',
     [centralCursor],
   );
-  await pruneCentral(central);
+  await pruneCentral(central, retentionDays);
 }
 
 /** Keeps every change an active clone or an unexpired package may still need. */
-export async function pruneCentral(central: PgSession): Promise<number> {
+export async function pruneCentral(central: PgSession, retentionDays: number): Promise<number> {
+  await central.query(
+    `UPDATE geosync_dbsync.clone SET expired = true
+      WHERE NOT expired AND coalesce(last_sync_at, registered_at) < now() - make_interval(days => $1)`,
+    [retentionDays],
+  );
   const { rowCount } = await central.query(
     `WITH keep AS (
        SELECT min(x) AS xmin FROM (

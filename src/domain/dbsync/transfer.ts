@@ -80,55 +80,71 @@ export async function transfer(
   };
   const inbound = await receiver.db.withSession(async (s) => readInbound(s, sender, receiver), options.signal);
   return sender.db.withSession(async (out) => {
-    const upto =
-      inbound.window_xmin ??
-      (await out.query<{ x: string }>('SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS x')).rows[0]!.x;
-    const size = inbound.window_xmin ? (inbound.batch_size ?? options.batchChanges) : options.batchChanges;
-    const { rows } = await out.query<{ n: number }>('SELECT geosync_dbsync.open_window($1, $2, $3) AS n', [
-      receiver.meta.nodeId,
-      inbound.cursor,
-      upto,
-    ]);
-    const total = rows[0]!.n;
-    result.changes = total;
-    const batches = Math.ceil(total / size);
-    const at = (batch: number) => ({ batch, sender: sender.label, receiver: receiver.label });
-    await options.faults?.('window-opened', at(inbound.next_batch));
-    if (batches === 0) {
-      await receiver.db.withSession(
-        (s) =>
-          s.query(
-            `UPDATE geosync_dbsync.inbound SET cursor = geosync_dbsync.advance_cursor(cursor, $2::xid8),
-               window_xmin = NULL, next_batch = 0, updated_at = now() WHERE origin = $1`,
-            [sender.meta.nodeId, upto],
-          ),
-        options.signal,
-      );
-      return result;
+    try {
+      return await sendWindow(out, sender, receiver, inbound, options, result);
+    } finally {
+      // The pooled session outlives this transfer: do not leave the window's copy in it.
+      await out.query('DROP TABLE IF EXISTS pg_temp.dbsync_out').catch(() => undefined);
     }
-    for (let batch = inbound.window_xmin ? inbound.next_batch : 0; batch < batches; batch++) {
-      options.signal.throwIfAborted();
-      const outcome = await applyBatch(out, receiver, {
-        origin: sender.meta.nodeId,
-        window: upto,
-        batch,
-        from: batch * size,
-        to: Math.min((batch + 1) * size, total),
-        last: batch === batches - 1,
-        size,
-        signal: options.signal,
-        faults: options.faults ? (step) => options.faults!(step, at(batch)) : undefined,
-      });
-      result.batches++;
-      result.bytes += outcome.bytes;
-      if (outcome.replay) result.replays++;
-      result.applied += outcome.applied;
-      result.conflicts += outcome.conflicts;
-      result.quarantined += outcome.quarantined;
-      options.onBatch?.(batch + 1, batches);
-    }
-    return result;
   }, options.signal);
+}
+
+async function sendWindow(
+  out: PgSession,
+  sender: SyncNode,
+  receiver: SyncNode,
+  inbound: Inbound,
+  options: TransferOptions,
+  result: TransferResult,
+): Promise<TransferResult> {
+  const upto =
+    inbound.window_xmin ??
+    (await out.query<{ x: string }>('SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS x')).rows[0]!.x;
+  const size = inbound.window_xmin ? (inbound.batch_size ?? options.batchChanges) : options.batchChanges;
+  const { rows } = await out.query<{ n: number }>('SELECT geosync_dbsync.open_window($1, $2, $3) AS n', [
+    receiver.meta.nodeId,
+    inbound.cursor,
+    upto,
+  ]);
+  const total = rows[0]!.n;
+  result.changes = total;
+  const batches = Math.ceil(total / size);
+  const at = (batch: number) => ({ batch, sender: sender.label, receiver: receiver.label });
+  await options.faults?.('window-opened', at(inbound.next_batch));
+  if (batches === 0) {
+    await receiver.db.withSession(
+      (s) =>
+        s.query(
+          `UPDATE geosync_dbsync.inbound SET cursor = geosync_dbsync.advance_cursor(cursor, $2::xid8),
+             window_xmin = NULL, next_batch = 0, updated_at = now() WHERE origin = $1`,
+          [sender.meta.nodeId, upto],
+        ),
+      options.signal,
+    );
+    return result;
+  }
+  for (let batch = inbound.window_xmin ? inbound.next_batch : 0; batch < batches; batch++) {
+    options.signal.throwIfAborted();
+    const outcome = await applyBatch(out, receiver, {
+      origin: sender.meta.nodeId,
+      window: upto,
+      batch,
+      from: batch * size,
+      to: Math.min((batch + 1) * size, total),
+      last: batch === batches - 1,
+      size,
+      signal: options.signal,
+      faults: options.faults ? (step) => options.faults!(step, at(batch)) : undefined,
+    });
+    result.batches++;
+    result.bytes += outcome.bytes;
+    if (outcome.replay) result.replays++;
+    result.applied += outcome.applied;
+    result.conflicts += outcome.conflicts;
+    result.quarantined += outcome.quarantined;
+    options.onBatch?.(batch + 1, batches);
+  }
+  return result;
 }
 
 async function readInbound(session: PgSession, sender: SyncNode, receiver: SyncNode): Promise<Inbound> {

@@ -172,7 +172,7 @@ async function resolveRow(s: PgSession, record: Target, resolution: Resolution):
     if (incoming.op === 'U') row = { __merge: true, ...(row as object) };
   } else {
     row = record.clone;
-    if (row !== null && (typeof row !== 'object' || !('uid' in (row as object)))) {
+    if (row !== null && (typeof row !== 'object' || !('uid' in (row)))) {
       throw conflict(
         'dbsync_conflict_needs_row',
         `Conflict ${record.id} holds only the clone's changed columns; resolve the clone's delete_update conflict of row ${record.rowUid} instead`,

@@ -104,7 +104,9 @@ export async function resolveConflict(
       );
       const record = rows[0];
       if (!record) throw new UserError('dbsync_conflict_not_found', `There is no conflict ${id}`, { status: 404 });
-      if (record.outcome === 'resolved') throw conflict('dbsync_conflict_resolved', `Conflict ${id} is already resolved`);
+      if (record.outcome === 'resolved') {
+        throw conflict('dbsync_conflict_resolved', `Conflict ${id} is already resolved`);
+      }
       await s.query(`SELECT set_config('geosync_dbsync.origin', 'resolve', true)`);
       if (record.column !== null && !ROW_KINDS.has(record.kind)) {
         await resolveColumn(s, record, resolution);
@@ -126,7 +128,7 @@ export async function resolveConflict(
       await s.query('COMMIT');
     } catch (error) {
       await s.query('ROLLBACK').catch(() => undefined);
-      throw error;
+      throw resolutionError(error);
     }
     const { rows } = await s.query<ConflictRecord>(`${SELECT} WHERE c.id = $1`, [id]);
     return rows[0]!;
@@ -137,7 +139,10 @@ type Target = ConflictRecord & { tableId: number };
 
 async function resolveColumn(s: PgSession, record: Target, resolution: Resolution): Promise<void> {
   if (record.kind === 'schema_mismatch' && resolution.keep !== 'central') {
-    throw conflict('dbsync_conflict_column_gone', `Column ${record.column} no longer exists: only --keep central closes it`);
+    throw conflict(
+      'dbsync_conflict_column_gone',
+      `Column ${record.column} no longer exists: only --keep central closes it`,
+    );
   }
   if (record.kind === 'schema_mismatch') return;
   if (resolution.keep === 'value' && resolution.value === undefined) {
@@ -145,20 +150,24 @@ async function resolveColumn(s: PgSession, record: Target, resolution: Resolutio
   }
   const chosen =
     resolution.keep === 'value' ? resolution.value : resolution.keep === 'central' ? record.central : record.clone;
-  const { rows } = await s.query<{ changed: number }>('SELECT geosync_dbsync.resolve_column($1, $2, $3, $4) AS changed', [
-    record.tableId,
-    record.rowUid,
-    record.column,
-    JSON.stringify(chosen ?? null),
-  ]);
+  const { rows } = await s.query<{ changed: number }>(
+    'SELECT geosync_dbsync.resolve_column($1, $2, $3, $4) AS changed',
+    [record.tableId, record.rowUid, record.column, JSON.stringify(chosen ?? null)],
+  );
   if (rows[0]!.changed === 0) {
-    throw conflict('dbsync_conflict_row_gone', `Row ${record.rowUid} no longer exists on the central; resolve its delete instead`);
+    throw conflict(
+      'dbsync_conflict_row_gone',
+      `Row ${record.rowUid} no longer exists on the central; resolve its delete instead`,
+    );
   }
 }
 
 async function resolveRow(s: PgSession, record: Target, resolution: Resolution): Promise<void> {
   if (resolution.keep === 'value') {
-    throw new UserError('dbsync_resolution_invalid', 'A whole-row conflict is resolved by keeping the central or the clone');
+    throw new UserError(
+      'dbsync_resolution_invalid',
+      'A whole-row conflict is resolved by keeping the central or the clone',
+    );
   }
   if (resolution.keep === 'central') {
     await s.query('SELECT geosync_dbsync.resolve_row($1, $2, NULL, $3)', [record.tableId, record.rowUid, 'central']);
@@ -166,13 +175,18 @@ async function resolveRow(s: PgSession, record: Target, resolution: Resolution):
   }
   const incoming = record.incoming as { op?: string; new_vals?: Record<string, unknown> } | null;
   let row: unknown;
-  if (ROW_KINDS.has(record.kind) && incoming?.op && record.kind !== 'update_delete' && record.kind !== 'delete_update') {
+  if (
+    ROW_KINDS.has(record.kind) &&
+    incoming?.op &&
+    record.kind !== 'update_delete' &&
+    record.kind !== 'delete_update'
+  ) {
     // A quarantined change: its values, over the central's row for an update.
     row = incoming.op === 'D' ? null : { ...(incoming.new_vals ?? {}) };
     if (incoming.op === 'U') row = { __merge: true, ...(row as object) };
   } else {
     row = record.clone;
-    if (row !== null && (typeof row !== 'object' || !('uid' in (row)))) {
+    if (row !== null && (typeof row !== 'object' || !('uid' in row))) {
       throw conflict(
         'dbsync_conflict_needs_row',
         `Conflict ${record.id} holds only the clone's changed columns; resolve the clone's delete_update conflict of row ${record.rowUid} instead`,
@@ -185,4 +199,17 @@ async function resolveRow(s: PgSession, record: Target, resolution: Resolution):
     row === null ? null : JSON.stringify(row),
     'clone',
   ]);
+}
+
+/** A choice the central's constraints refuse (the clone's row references a deleted parent...). */
+function resolutionError(error: unknown): unknown {
+  const state = (error as { code?: string } | undefined)?.code ?? '';
+  if (state.startsWith('23') || state === 'GSD03') {
+    return conflict(
+      'dbsync_resolution_refused',
+      `The central refuses this choice: ${(error as Error).message}. Resolve the related conflicts first (the parent row, the other holder of the key) or keep the central's side`,
+    );
+  }
+  if (state === 'GSD02') return new UserError('dbsync_schema_outdated', (error as Error).message, { status: 409 });
+  return error;
 }

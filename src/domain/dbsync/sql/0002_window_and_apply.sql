@@ -335,6 +335,7 @@ DECLARE
   t geosync_dbsync.synced_table;
   n integer := 0;
   bad record;
+  done integer[];
 BEGIN
   SELECT * INTO m FROM geosync_dbsync.meta;
   UPDATE pg_temp.dbsync_stage s SET table_id = st.id FROM geosync_dbsync.synced_table st
@@ -362,6 +363,13 @@ BEGIN
             'the column no longer exists here', p_origin, p_window, p_batch);
     UPDATE pg_temp.dbsync_stage SET new_vals = new_vals - bad.key, old_vals = old_vals - bad.key WHERE pos = bad.pos;
   END LOOP;
+  -- A person's resolution (a clock marked 'resolved') settles this node's own pending conflicts
+  -- of the row: it is applied, not held back behind them (nor recorded as held back again).
+  UPDATE geosync_dbsync.conflict c SET outcome = 'resolved', resolved_at = now(), resolved_by = 'central',
+         resolution = jsonb_build_object('resolvedBy', 'central change')
+    FROM pg_temp.dbsync_stage s
+   WHERE c.table_id = s.table_id AND c.row_uid = s.row_uid AND c.outcome = 'pending' AND c.node_id = m.node_id
+     AND EXISTS (SELECT 1 FROM jsonb_each(s.clocks) e WHERE e.value->>2 = 'resolved');
   -- Later changes of a quarantined row wait behind it.
   INSERT INTO geosync_dbsync.conflict (node_id, table_id, row_uid, kind, rule, incoming, winner, outcome, message,
       origin, window_xmin, batch)
@@ -387,23 +395,29 @@ BEGIN
             WHERE st.id IN (SELECT table_id FROM pg_temp.dbsync_stage WHERE op = 'D') ORDER BY st.apply_order DESC, st.id DESC LOOP
     n := n + geosync_dbsync.apply_guarded(t, true, p_origin, p_window, p_batch);
   END LOOP;
-  -- A child quarantined for a parent that came later in the batch (a cycle, a self-reference, a
-  -- table order changed since prepare): one more pass once the rest is in.
-  IF EXISTS (SELECT 1 FROM geosync_dbsync.conflict WHERE kind = 'fk_orphan' AND origin = p_origin
-                AND window_xmin = p_window AND batch = p_batch AND node_id = m.node_id) THEN
-    DELETE FROM geosync_dbsync.conflict WHERE kind = 'fk_orphan' AND origin = p_origin
+  -- Rows set aside for a parent that came later in the batch (a cycle, a self-reference, a table
+  -- order changed since prepare) or for a unique key that a later delete of the batch frees: one
+  -- more pass over those rows alone once the rest is in (the others are applied already: a second
+  -- pass over them would record their conflicts twice).
+  IF EXISTS (SELECT 1 FROM geosync_dbsync.conflict WHERE kind IN ('fk_orphan', 'unique_violation') AND origin = p_origin
+                AND window_xmin = p_window AND batch = p_batch AND node_id = m.node_id AND message NOT LIKE 'held back%') THEN
+    DELETE FROM geosync_dbsync.conflict WHERE kind IN ('fk_orphan', 'unique_violation') AND origin = p_origin
        AND window_xmin = p_window AND batch = p_batch AND node_id = m.node_id AND message NOT LIKE 'held back%';
-    UPDATE pg_temp.dbsync_stage SET quarantined = false WHERE quarantined AND NOT EXISTS (
+    SELECT array_agg(pos) INTO done FROM pg_temp.dbsync_stage WHERE NOT quarantined;
+    UPDATE pg_temp.dbsync_stage SET quarantined = coalesce(pos = ANY (done), false) OR EXISTS (
       SELECT 1 FROM geosync_dbsync.conflict c WHERE c.table_id = dbsync_stage.table_id AND c.row_uid = dbsync_stage.row_uid
          AND c.outcome = 'pending' AND c.kind IN ('unique_violation', 'fk_orphan', 'constraint_violation'));
     FOR t IN SELECT st.* FROM geosync_dbsync.synced_table st
-              WHERE st.id IN (SELECT table_id FROM pg_temp.dbsync_stage WHERE op <> 'D') ORDER BY st.apply_order, st.id LOOP
+              WHERE st.id IN (SELECT table_id FROM pg_temp.dbsync_stage WHERE op <> 'D' AND NOT quarantined)
+              ORDER BY st.apply_order, st.id LOOP
       n := n + geosync_dbsync.apply_guarded(t, false, p_origin, p_window, p_batch);
     END LOOP;
     FOR t IN SELECT st.* FROM geosync_dbsync.synced_table st
-              WHERE st.id IN (SELECT table_id FROM pg_temp.dbsync_stage WHERE op = 'D') ORDER BY st.apply_order DESC, st.id DESC LOOP
+              WHERE st.id IN (SELECT table_id FROM pg_temp.dbsync_stage WHERE op = 'D' AND NOT quarantined)
+              ORDER BY st.apply_order DESC, st.id DESC LOOP
       n := n + geosync_dbsync.apply_guarded(t, true, p_origin, p_window, p_batch);
     END LOOP;
+    UPDATE pg_temp.dbsync_stage SET quarantined = false WHERE pos = ANY (done);
   END IF;
   SET CONSTRAINTS ALL IMMEDIATE;
   PERFORM geosync_dbsync.hlc_raise((SELECT max((e.value->>0)::bigint) FROM pg_temp.dbsync_stage s,

@@ -40,7 +40,9 @@ export interface SyncNodes {
 
 /** One database with its connector and pool; `prefix` names it (`[a-z][a-z0-9_]*`). */
 export async function createSyncNode(prefix: string): Promise<SyncNodeDatabase> {
-  const database: TestDatabase = await createTestDatabase(prefix);
+  // Sync windows end at the cluster's oldest open transaction: another test file's long
+  // transaction on the shared cluster would hold them back, so sync tests get their own.
+  const database: TestDatabase = await createTestDatabase(prefix, { ownCluster: true });
   const url = new URL(database.url);
   const db = postgisConnectorType.create(
     postgisConnectorType.config.parse({

@@ -45,12 +45,16 @@ export interface PostgresCluster {
   stopSync(): void;
 }
 
-/** Creates a fresh database (from geosync_test_template, so PostGIS is there) for one test file. */
-export async function createTestDatabase(prefix = 't'): Promise<TestDatabase> {
+/**
+ * Creates a fresh database (from geosync_test_template, so PostGIS is there) for one test file.
+ * `ownCluster`: in a cluster of this process only, never the run's shared one (a test whose
+ * outcome depends on cluster-wide state, such as the oldest open transaction, needs that).
+ */
+export async function createTestDatabase(prefix = 't', options: { ownCluster?: boolean } = {}): Promise<TestDatabase> {
   if (!/^[a-z][a-z0-9_]{0,30}$/.test(prefix)) {
     throw new Error(`createTestDatabase: prefix must match [a-z][a-z0-9_]{0,30}, got ${JSON.stringify(prefix)}`);
   }
-  const adminUrl = await testClusterUrl();
+  const adminUrl = options.ownCluster ? await privateClusterUrl() : await testClusterUrl();
   const name = `${prefix}_${randomBytes(8).toString('hex')}`;
   // Cloning fails with 55006 while another session is connected to the template; nothing
   // should be (it does not allow connections), but retry briefly rather than flake.
@@ -87,6 +91,11 @@ let privateCluster: Promise<PostgresCluster> | undefined;
 export async function testClusterUrl(): Promise<string> {
   const fromEnv = process.env.GEOSYNC_TEST_PG_URL;
   if (fromEnv) return fromEnv;
+  return privateClusterUrl();
+}
+
+/** This process's own cluster, started on first use and stopped at exit. */
+async function privateClusterUrl(): Promise<string> {
   privateCluster ??= startPostgresCluster().then((cluster) => {
     process.once('exit', () => cluster.stopSync());
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -3,6 +3,52 @@ import { conflict, UserError } from '../../errors/errors.ts';
 import { prepareCentral } from './prepare.ts';
 import { type NodeMeta, requireNode } from './structures.ts';
 
+/** A column renamed by a migration: changes made before it are translated on arrival. */
+interface Rename {
+  table_id: number;
+  from: string;
+  to: string;
+}
+
+async function syncedColumns(s: PgSession): Promise<Map<string, string>> {
+  const { rows } = await s.query<{ k: string; name: string }>(
+    `SELECT st.id || ':' || a.attnum AS k, a.attname AS name
+       FROM geosync_dbsync.synced_table st
+       JOIN pg_attribute a ON a.attrelid = to_regclass(format('%I.%I', st.schema_name, st.table_name))
+      WHERE a.attnum > 0 AND NOT a.attisdropped`,
+  );
+  return new Map(rows.map((r) => [r.k, r.name]));
+}
+
+/** Same column number, another name: a rename (a drop and an add get a new number). */
+function renamesBetween(before: Map<string, string>, after: Map<string, string>): Rename[] {
+  const renames: Rename[] = [];
+  for (const [key, from] of before) {
+    const to = after.get(key);
+    if (to !== undefined && to !== from) renames.push({ table_id: Number(key.split(':')[0]), from, to });
+  }
+  return renames;
+}
+
+/** The per-column clocks follow the rename, so last-writer-wins still compares the right ones. */
+async function renameClocks(s: PgSession, renames: Rename[]): Promise<void> {
+  for (const r of renames) {
+    await s.query(
+      `UPDATE geosync_dbsync.row_clock SET clocks = (clocks - $2::text) || jsonb_build_object($3::text, clocks->$2::text)
+        WHERE table_id = $1 AND clocks ? $2::text`,
+      [r.table_id, r.from, r.to],
+    );
+  }
+}
+
+/** Rows this transaction inserted, updated or deleted so far (DDL, even a rewrite, counts none). */
+async function rowsWritten(s: PgSession): Promise<string> {
+  const { rows } = await s.query<{ n: string }>(
+    'SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0)::bigint::text AS n FROM pg_stat_xact_user_tables',
+  );
+  return rows[0]!.n;
+}
+
 /** Synced tables whose columns changed since the last prepare/migrate: DDL run behind the sync's back. */
 export async function checkDrift(session: PgSession, label: string): Promise<void> {
   const { rows } = await session.query<{ name: string }>(
@@ -48,6 +94,7 @@ export async function migrateCentral(central: PostgresDatabase, options: Migrate
   if (options.statements.length === 0 || options.statements.some((s) => s.trim() === '')) {
     throw new UserError('dbsync_migration_empty', 'Give at least one non-empty DDL statement');
   }
+  let renames: Rename[] = [];
   const schemas = await central.withSession(async (s) => {
     await requireNode(s, 'central', 'central');
     await checkDrift(s, 'central');
@@ -56,10 +103,23 @@ export async function migrateCentral(central: PostgresDatabase, options: Migrate
     );
     await s.query('BEGIN');
     try {
+      const before = await rowsWritten(s);
+      const columnsBefore = await syncedColumns(s);
       for (const statement of options.statements) await s.query(statement);
+      // Clones replay the statements: rows written here would be written again there under
+      // other uids. Rows are written normally, and synced.
+      if ((await rowsWritten(s)) !== before) {
+        throw new UserError(
+          'dbsync_migration_writes_rows',
+          'A migration is replayed on every clone, so it may only change the schema: run it without the INSERT/UPDATE/DELETE, then write the rows normally (they are synced)',
+        );
+      }
+      renames = renamesBetween(columnsBefore, await syncedColumns(s));
+      await renameClocks(s, renames);
       await s.query('COMMIT');
     } catch (error) {
       await s.query('ROLLBACK');
+      if (error instanceof UserError) throw error;
       throw new UserError(
         'dbsync_migration_failed',
         `The schema change failed on the central: ${(error as Error).message}`,
@@ -74,10 +134,10 @@ export async function migrateCentral(central: PostgresDatabase, options: Migrate
   return central.withSession(async (s) => {
     const { rows } = await s.query<{ v: number }>(
       `WITH v AS (UPDATE geosync_dbsync.meta SET schema_version = schema_version + 1 RETURNING schema_version)
-       INSERT INTO geosync_dbsync.schema_migration (version, statements, synced_tables, description)
-       SELECT v.schema_version, $1, (SELECT jsonb_agg(to_jsonb(st) ORDER BY st.id) FROM geosync_dbsync.synced_table st), $2
+       INSERT INTO geosync_dbsync.schema_migration (version, statements, synced_tables, description, renames)
+       SELECT v.schema_version, $1, (SELECT jsonb_agg(to_jsonb(st) ORDER BY st.id) FROM geosync_dbsync.synced_table st), $2, $3
          FROM v RETURNING version AS v`,
-      [[...options.statements, ...prepared.ddl], options.description ?? ''],
+      [[...options.statements, ...prepared.ddl], options.description ?? '', JSON.stringify(renames)],
     );
     return { schemaVersion: rows[0]!.v, newTables: prepared.tables.filter((t) => t.newlySynced).map((t) => t.table) };
   }, options.signal);
@@ -92,14 +152,20 @@ export async function replaySchemaMigrations(
   clone: PgSession,
   cloneMeta: NodeMeta,
 ): Promise<number> {
-  const { rows } = await central.query<{ version: number; statements: string[]; synced_tables: unknown[] }>(
-    `SELECT version, statements, synced_tables FROM geosync_dbsync.schema_migration WHERE version > $1 ORDER BY version`,
+  const { rows } = await central.query<{
+    version: number;
+    statements: string[];
+    synced_tables: unknown[];
+    renames: Rename[];
+  }>(
+    `SELECT version, statements, synced_tables, renames FROM geosync_dbsync.schema_migration WHERE version > $1 ORDER BY version`,
     [cloneMeta.schemaVersion],
   );
   for (const m of rows) {
     await clone.query('BEGIN');
     try {
       for (const statement of m.statements) await clone.query(statement);
+      await renameClocks(clone, m.renames);
       await clone.query(
         `INSERT INTO geosync_dbsync.synced_table SELECT * FROM jsonb_populate_recordset(NULL::geosync_dbsync.synced_table, $1)
          ON CONFLICT (id) DO UPDATE SET rule = excluded.rule, local_columns = excluded.local_columns,
@@ -110,8 +176,8 @@ export async function replaySchemaMigrations(
         `SELECT setval('geosync_dbsync.synced_table_id_seq', greatest((SELECT max(id) FROM geosync_dbsync.synced_table), 1))`,
       );
       await clone.query(
-        `INSERT INTO geosync_dbsync.schema_migration (version, statements, synced_tables) VALUES ($1, $2, $3)`,
-        [m.version, m.statements, JSON.stringify(m.synced_tables)],
+        `INSERT INTO geosync_dbsync.schema_migration (version, statements, synced_tables, renames) VALUES ($1, $2, $3, $4)`,
+        [m.version, m.statements, JSON.stringify(m.synced_tables), JSON.stringify(m.renames)],
       );
       await clone.query('UPDATE geosync_dbsync.meta SET schema_version = $1', [m.version]);
       await clone.query('COMMIT');

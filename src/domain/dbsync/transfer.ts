@@ -191,6 +191,8 @@ export async function applyBatch(out: PgSession, receiver: SyncNode, spec: Batch
   return receiver.db.withSession(async (s) => {
     await s.query('BEGIN');
     try {
+      // The sender prunes what this commit acknowledges: it must survive a power cut here.
+      await s.query('SET LOCAL synchronous_commit = on');
       await s.query("SELECT set_config('geosync_dbsync.origin', $1, true), set_config('TimeZone', 'UTC', true)", [
         spec.origin,
       ]);

@@ -46,6 +46,8 @@ CREATE TABLE geosync_dbsync.schema_migration (
   statements text[] NOT NULL,
   -- the synced_table rows after the change, so clones register new tables under the same ids
   synced_tables jsonb NOT NULL DEFAULT '[]',
+  -- [{table_id, from, to}]: changes made before this version are translated when they arrive
+  renames jsonb NOT NULL DEFAULT '[]',
   description text NOT NULL DEFAULT '',
   applied_at timestamptz NOT NULL DEFAULT now()
 );

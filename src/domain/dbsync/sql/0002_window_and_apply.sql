@@ -111,9 +111,24 @@ DECLARE
   n integer := 0;
   k integer;
   clock jsonb;
+  defaults_sql text;
+  defaults jsonb := '{}';
 BEGIN
   SELECT * INTO m FROM geosync_dbsync.meta;
   PERFORM geosync_dbsync.load_current(t, p_uid, false);
+  -- An insert made on an older schema lacks the columns added since: they get their default
+  -- here, as ADD COLUMN gave it to the sender's existing rows (a NOT NULL one would fail).
+  SELECT 'SELECT jsonb_build_object(' || string_agg(format('%L, %s', a.attname,
+           CASE WHEN a.attname = ANY (t.text_columns) THEN format('(%s)::text', pg_get_expr(d.adbin, d.adrelid))
+                ELSE format('to_jsonb(%s)', pg_get_expr(d.adbin, d.adrelid)) END), ', ') || ')'
+    INTO defaults_sql
+    FROM pg_attribute a JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+   WHERE a.attrelid = format('%I.%I', t.schema_name, t.table_name)::regclass
+     AND a.attname::text = ANY (cols) AND a.attname <> 'uid' AND a.attgenerated = ''
+     AND EXISTS (SELECT 1 FROM pg_temp.dbsync_cur c WHERE c.cur IS NULL AND c.new_vals ? 'uid' AND NOT c.new_vals ? a.attname);
+  IF defaults_sql IS NOT NULL THEN
+    EXECUTE defaults_sql INTO defaults;
+  END IF;
   SELECT string_agg(format('%I = (a.r).%I', c, c), ', ') INTO set_list FROM unnest(cols) c WHERE c <> 'uid';
   SELECT string_agg(format('%I', c), ', '), string_agg(format('(a.r).%I', c), ', ') INTO col_list, sel_list
     FROM unnest(cols) c;
@@ -168,9 +183,9 @@ BEGIN
   END IF;
   EXECUTE format(
     'INSERT INTO %I.%I (%s) SELECT %s FROM (
-       SELECT jsonb_populate_record(NULL::%I.%I, c.new_vals) AS r FROM pg_temp.dbsync_cur c
+       SELECT jsonb_populate_record(NULL::%I.%I, $1 || c.new_vals) AS r FROM pg_temp.dbsync_cur c
         WHERE c.cur IS NULL AND c.new_vals ? ''uid'' ORDER BY c.pos) a',
-    t.schema_name, t.table_name, col_list, sel_list, t.schema_name, t.table_name);
+    t.schema_name, t.table_name, col_list, sel_list, t.schema_name, t.table_name) USING defaults;
   GET DIAGNOSTICS k = ROW_COUNT;
   n := n + k;
 
@@ -345,6 +360,21 @@ BEGIN
     RAISE EXCEPTION 'table %.% is not synced on this node (batch schema version %, this node %)',
       bad.schema_name, bad.table_name, bad.schema_version, m.schema_version USING ERRCODE = 'GSD01';
   END IF;
+  -- Columns renamed by a migration newer than the change: translated, oldest migration first.
+  FOR bad IN SELECT sm.version, (r->>'table_id')::integer AS table_id, r->>'from' AS old_name, r->>'to' AS new_name
+               FROM geosync_dbsync.schema_migration sm, jsonb_array_elements(sm.renames) r ORDER BY sm.version LOOP
+    UPDATE pg_temp.dbsync_stage s SET
+        new_vals = CASE WHEN s.new_vals ? bad.old_name
+                        THEN (s.new_vals - bad.old_name) || jsonb_build_object(bad.new_name, s.new_vals->bad.old_name)
+                        ELSE s.new_vals END,
+        old_vals = CASE WHEN s.old_vals ? bad.old_name
+                        THEN (s.old_vals - bad.old_name) || jsonb_build_object(bad.new_name, s.old_vals->bad.old_name)
+                        ELSE s.old_vals END,
+        clocks = CASE WHEN s.clocks ? bad.old_name
+                      THEN (s.clocks - bad.old_name) || jsonb_build_object(bad.new_name, s.clocks->bad.old_name)
+                      ELSE s.clocks END
+     WHERE s.table_id = bad.table_id AND s.schema_version < bad.version;
+  END LOOP;
   -- Columns this node does not have: from an older schema (dropped since) they are recorded as a
   -- schema_mismatch conflict and left out; from the same or a newer schema it is drift.
   FOR bad IN SELECT s.pos, s.table_id, s.row_uid, s.schema_version, e.key, e.value, st.schema_name, st.table_name

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 
 import type { ConnectorRegistry } from './connectors/connector-registry.ts';
+import type { DbSyncSettings } from './domain/dbsync/service/settings.ts';
 import { createBatchesService } from './domain/batches/batches.service.ts';
 import { createConfigurationsService } from './domain/configurations/configurations.service.ts';
 import { createMetadataTemplatesService } from './domain/metadata-templates/metadata-templates.service.ts';
@@ -40,6 +41,8 @@ export function composeOrchestration(
     taskTypes: readonly TaskType[];
     /** The connections tasks open by name. */
     connections: TaskConnections;
+    /** The `dbsync` settings the database sync task types use. */
+    dbsync?: DbSyncSettings;
     /** The connector types, for the map server capabilities configuration validation checks. */
     connectorTypes: ConnectorRegistry;
     storeUrl?: string;
@@ -53,7 +56,12 @@ export function composeOrchestration(
   const nodeId = `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const tuning = options.engine ?? {};
   const metadataTemplates = createMetadataTemplatesService(store.db);
-  const services = { workDir, connections: options.connections, metadataTemplates: metadataTemplates.forTasks() };
+  const services = {
+    workDir,
+    connections: options.connections,
+    metadataTemplates: metadataTemplates.forTasks(),
+    ...(options.dbsync && { dbsync: options.dbsync }),
+  };
   const executor = createExecutor({
     db: store.db,
     taskTypes,

@@ -15,6 +15,7 @@ import type { MetadataTemplatesService } from './domain/metadata-templates/metad
 import type { RunsService } from './domain/runs/runs.service.ts';
 import type { TokensService } from './domain/auth/tokens.service.ts';
 import type { ConnectionsService } from './domain/connections/connections.service.ts';
+import type { DbSyncService } from './domain/dbsync/dbsync.service.ts';
 import type { FilesService } from './domain/files/files.service.ts';
 import type { OgcService } from './domain/publication/ogc.service.ts';
 import type { LayersService } from './domain/layers/layers.service.ts';
@@ -47,6 +48,8 @@ export interface GeosyncContext {
   runs: RunsService;
   /** Metadata templates linked to layers (MetadataTemplateSync). */
   metadataTemplates: MetadataTemplatesService;
+  /** Two-way database sync between a central PostgreSQL database and its clones (docs/dbsync.md). */
+  dbsync: DbSyncService;
   /** Runs batch runs; the engine (scheduler, job queue) only runs in `serve`. */
   executor: Executor;
   engine: Engine;

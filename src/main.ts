@@ -11,6 +11,8 @@ import { createTokensService } from './domain/auth/tokens.service.ts';
 import { bootstrap, type BootstrapResult } from './domain/bootstrap.ts';
 import { createConnectionsService } from './domain/connections/connections.service.ts';
 import { createTaskConnections } from './domain/connections/task-connections.ts';
+import { createDbSyncService } from './domain/dbsync/dbsync.service.ts';
+import { resolveDbSyncSettings } from './domain/dbsync/service/settings.ts';
 import { embeddedDatabase } from './embedded-database.ts';
 import { createFilesService } from './domain/files/files.service.ts';
 import { createOgcService } from './domain/publication/ogc.service.ts';
@@ -77,8 +79,10 @@ export async function createGeosync(
       ...connectionOptions,
       localMapServer: config.publication.localMapServer,
     });
+    const dbsyncSettings = resolveDbSyncSettings(config.dbsync, dataDir);
     const orchestration = composeOrchestration(store, {
       dataDir,
+      dbsync: dbsyncSettings,
       logger,
       taskTypes: options.taskTypes ?? builtinTaskTypes,
       connections: taskConnections,
@@ -109,6 +113,7 @@ export async function createGeosync(
       }),
       connectorTypes,
       ...orchestration,
+      dbsync: createDbSyncService({ connections, taskConnections, settings: dbsyncSettings }),
       startEngine: async () => {
         await orchestration.engine.start();
         engineStarted = true;

@@ -15,6 +15,7 @@ import { batchesRoutes } from './routes/batches.routes.ts';
 import { configurationsRoutes } from './routes/configurations.routes.ts';
 import { runEventsRoutes } from './routes/run-events.routes.ts';
 import { connectionsRoutes } from './routes/connections.routes.ts';
+import { dbsyncRoutes } from './routes/dbsync.routes.ts';
 import { filesRoutes } from './routes/files.routes.ts';
 import { layersRoutes } from './routes/layers.routes.ts';
 import { metadataTemplatesRoutes } from './routes/metadata-templates.routes.ts';
@@ -38,6 +39,7 @@ const ROUTE_GROUPS = [
   batchesRoutes,
   metadataTemplatesRoutes,
   layersRoutes,
+  dbsyncRoutes,
   runEventsRoutes,
   ogcRoutes,
 ];

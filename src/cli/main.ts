@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { batchCommand } from './commands/batch.command.ts';
 import { configurationCommand } from './commands/configuration.command.ts';
 import { connectionCommand } from './commands/connection.command.ts';
+import { dbsyncCommand } from './commands/dbsync.command.ts';
 import { fileCommand } from './commands/file.command.ts';
 import { metadataTemplateCommand } from './commands/metadata-template.command.ts';
 import { migrateCommand } from './commands/migrate.command.ts';
@@ -24,6 +25,7 @@ const COMMANDS = [
   batchCommand,
   runCommand,
   metadataTemplateCommand,
+  dbsyncCommand,
 ];
 
 export function buildProgram(): Command {

@@ -131,6 +131,35 @@ export const configSchema = z.strictObject({
       public: bool.default(true).describe('Serve /metrics without authentication (for Prometheus scrapers).'),
     })
     .prefault({}),
+  dbsync: z
+    .strictObject({
+      batchChanges: positiveInt
+        .max(1_000_000)
+        .default(10_000)
+        .describe('Changes per batch of a two-way database sync (each batch is applied in one transaction).'),
+      pgBinDir: z
+        .string()
+        .min(1)
+        .default('/usr/lib/postgresql/15/bin')
+        .describe(
+          "Folder of pg_dump, used to package a central database; its major version must be at least the server's.",
+        ),
+      workDir: z
+        .string()
+        .min(1)
+        .optional()
+        .describe(
+          'Folder of database sync packages and of clone changes saved by a forced deploy; relative to the data folder. Unset: <dataDir>/dbsync.',
+        ),
+      packageRetentionDays: positiveInt
+        .max(3650)
+        .default(30)
+        .describe("How long a package holds the central's change log for clones still to deploy it, in days."),
+      maxClockSkewSeconds: positiveInt
+        .default(300)
+        .describe("A sync warns when the clone's clock is further than this from the central's, in seconds."),
+    })
+    .prefault({}),
 });
 
 export type AppConfig = z.infer<typeof configSchema>;

@@ -4,6 +4,15 @@ import { copyFileTask } from './copy-file/copy-file.task.ts';
 import { copyTableTask } from './copy-table/copy-table.task.ts';
 import { createComplexViewTask } from './create-complex-view/create-complex-view.task.ts';
 import { createViewTask } from './create-view/create-view.task.ts';
+import { dbSyncDeployTask } from './dbsync-deploy/dbsync-deploy.task.ts';
+import { dbSyncGetFilesTask } from './dbsync-get-files/dbsync-get-files.task.ts';
+import { dbSyncInstallTask } from './dbsync-install/dbsync-install.task.ts';
+import { dbSyncPackageTask } from './dbsync-package/dbsync-package.task.ts';
+import { dbSyncPrepareCentralTask } from './dbsync-prepare-central/dbsync-prepare-central.task.ts';
+import { dbSyncSendFilesTask } from './dbsync-send-files/dbsync-send-files.task.ts';
+import { dbSyncSendMediaTask } from './dbsync-send-media/dbsync-send-media.task.ts';
+import { dbSyncTask } from './dbsync-sync/dbsync-sync.task.ts';
+import { dbSyncVerifyTask } from './dbsync-verify/dbsync-verify.task.ts';
 import { layerSecuritySyncTask } from './layer-security-sync/layer-security-sync.task.ts';
 import { localAppSchemaPublicationTask } from './local-app-schema-publication/local-app-schema-publication.task.ts';
 import { localDbPublicationTask } from './local-db-publication/local-db-publication.task.ts';
@@ -39,4 +48,13 @@ export const builtinTaskTypes: readonly TaskType[] = [
   workspaceSecuritySyncTask,
   timeStampTask,
   configureCachedLayerTask,
+  dbSyncInstallTask,
+  dbSyncPrepareCentralTask,
+  dbSyncPackageTask,
+  dbSyncDeployTask,
+  dbSyncTask,
+  dbSyncVerifyTask,
+  dbSyncGetFilesTask,
+  dbSyncSendFilesTask,
+  dbSyncSendMediaTask,
 ];

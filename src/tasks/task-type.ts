@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { DatabaseSource, PostgresDatabase } from '../connectors/database.ts';
 import type { FileService } from '../connectors/file-service.ts';
 import type { LayerMetadata, Publisher } from '../connectors/publisher.ts';
+import type { DbSyncSettings } from '../domain/dbsync/service/settings.ts';
 
 /**
  * A task type: one kind of work a batch can do (copy a table, publish a layer...). Each lives in
@@ -83,6 +84,8 @@ export interface TaskServices {
   readonly workDir: string;
   /** The connections tasks name in their parameters, opened (and cached) by geosync. */
   readonly connections: TaskConnections;
+  /** The `dbsync` settings (database sync task types); absent: the defaults, packages under workDir. */
+  readonly dbsync?: DbSyncSettings;
   /**
    * Metadata templates (MetadataTemplateSync): the template `name` of the workspace of run
    * `runId`'s batch, with its fields as layer metadata and its linked layers; undefined if none.

@@ -93,6 +93,26 @@ const EXPECTED: Record<string, Rule> = {
   'GET /api/v1/map-servers/:name/layers': 'authenticated',
   'GET /api/v1/map-servers/:name/layers/:layer': 'authenticated',
   'GET /api/v1/map-servers/:name/layers/:workspace/:layer': 'authenticated',
+  // Database sync (docs/dbsync.md): what changes what a database is, for administrators; the rest
+  // for any logged-in user, the connections' roles checked by the service
+  // (test/api/dbsync-bad-input.integration.test.ts).
+  'POST /api/v1/dbsync/install': 'admin',
+  'POST /api/v1/dbsync/prepare': 'admin',
+  'POST /api/v1/dbsync/migrate': 'admin',
+  'POST /api/v1/dbsync/package': 'admin',
+  'POST /api/v1/dbsync/deploy': 'admin',
+  'GET /api/v1/dbsync/packages': 'admin',
+  'GET /api/v1/dbsync/packages/:name': 'admin',
+  'PUT /api/v1/dbsync/packages/:name': 'admin',
+  'DELETE /api/v1/dbsync/packages/:name': 'admin',
+  'POST /api/v1/dbsync/sync': 'authenticated',
+  'GET /api/v1/dbsync/status': 'authenticated',
+  'GET /api/v1/dbsync/verify': 'authenticated',
+  'GET /api/v1/dbsync/conflicts': 'authenticated',
+  'POST /api/v1/dbsync/conflicts/:id/resolve': 'authenticated',
+  'POST /api/v1/dbsync/files/get': 'authenticated',
+  'POST /api/v1/dbsync/files/send': 'authenticated',
+  'POST /api/v1/dbsync/files/media': 'authenticated',
   // The built-in publisher (OGC API Features, vector tiles): public; the service checks each
   // layer's advertised flag and read roles (test/api/ogc.integration.test.ts).
   'GET /ogc': 'public',

@@ -1,7 +1,18 @@
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 
-import type { DbSyncConflictsQuery, DbSyncDeployRequest, DbSyncFilesGetRequest, DbSyncFilesMediaRequest, DbSyncFilesSendRequest, DbSyncMigrateRequest, DbSyncPackageRequest, DbSyncPrepareRequest, DbSyncResolveRequest, DbSyncSyncRequest } from '../../contracts/dbsync.dto.ts';
+import type {
+  DbSyncConflictsQuery,
+  DbSyncDeployRequest,
+  DbSyncFilesGetRequest,
+  DbSyncFilesMediaRequest,
+  DbSyncFilesSendRequest,
+  DbSyncMigrateRequest,
+  DbSyncPackageRequest,
+  DbSyncPrepareRequest,
+  DbSyncResolveRequest,
+  DbSyncSyncRequest,
+} from '../../contracts/dbsync.dto.ts';
 import type { DbSyncPackageResult } from '../../contracts/dbsync-results.dto.ts';
 import type { TaskConnections } from '../../tasks/task-type.ts';
 import type { ConnectionsService } from '../connections/connections.service.ts';
@@ -108,7 +119,7 @@ export function createDbSyncService(options: DbSyncServiceOptions) {
       return existingPackage(settings, name);
     },
 
-    uploadPackage(principal: Principal, body: Readable, upload: { name?: string; signal?: AbortSignal }) {
+    uploadPackage(principal: Principal, body: Readable, upload: { name: string; signal?: AbortSignal }) {
       assertAdmin(principal);
       return saveUpload(settings, body, { name: upload.name, signal: upload.signal ?? new AbortController().signal });
     },

@@ -65,7 +65,13 @@ export async function centralStatus(central: PostgresDatabase, signal: AbortSign
     const tables = await s.query<{ table: string; rule: string }>(
       `SELECT schema_name || '.' || table_name AS table, rule FROM geosync_dbsync.synced_table ORDER BY 1`,
     );
-    const clones = await s.query<{ nodeId: string; name: string; lastSyncAt: string | null; expired: boolean; cursor: string | null }>(
+    const clones = await s.query<{
+      nodeId: string;
+      name: string;
+      lastSyncAt: string | null;
+      expired: boolean;
+      cursor: string | null;
+    }>(
       `SELECT node_id AS "nodeId", name, ${TS('last_sync_at')} AS "lastSyncAt", expired, acked_cursor::text AS cursor
          FROM geosync_dbsync.clone ORDER BY name, node_id`,
     );
@@ -126,8 +132,11 @@ export async function cloneStatus(
           pendingToClone: await pendingFor(cs, await cursorOf(ks, cm.nodeId), km.nodeId),
           pendingToCentral:
             onCentral === null
-              ? (await ks.query<{ n: number }>('SELECT count(DISTINCT (table_id, row_uid))::int AS n FROM geosync_dbsync.change'))
-                  .rows[0]!.n
+              ? (
+                  await ks.query<{ n: number }>(
+                    'SELECT count(DISTINCT (table_id, row_uid))::int AS n FROM geosync_dbsync.change',
+                  )
+                ).rows[0]!.n
               : await pendingFor(ks, onCentral, cm.nodeId),
           pendingConflicts: conflicts.rows[0]!.n,
           lastRun: last.rows[0] ?? null,

@@ -58,7 +58,10 @@ async function rowsOf(s: PgSession, t: SyncedTableRow, bucketIds: string[]): Pro
 
 async function valuesOf(s: PgSession, t: SyncedTableRow, uid: string): Promise<Record<string, unknown>> {
   const { rows } = await s.query<{ v: Record<string, unknown> }>(
-    (await tableQuery(s, t, 'WHERE x.uid = $1')).replace('md5(geosync_dbsync_v.v::text) AS h', 'geosync_dbsync_v.v AS v'),
+    (await tableQuery(s, t, 'WHERE x.uid = $1')).replace(
+      'md5(geosync_dbsync_v.v::text) AS h',
+      'geosync_dbsync_v.v AS v',
+    ),
     [uid],
   );
   return rows[0]?.v ?? {};

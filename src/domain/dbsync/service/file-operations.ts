@@ -1,5 +1,9 @@
 /** The three file algorithms (files/project-files.ts) over named connections. */
-import type { DbSyncFilesGetRequest, DbSyncFilesMediaRequest, DbSyncFilesSendRequest } from '../../../contracts/dbsync.dto.ts';
+import type {
+  DbSyncFilesGetRequest,
+  DbSyncFilesMediaRequest,
+  DbSyncFilesSendRequest,
+} from '../../../contracts/dbsync.dto.ts';
 import type { DbSyncFilesResult } from '../../../contracts/dbsync-results.dto.ts';
 import type { CentralDatabase, CloneDatabase } from '../files/datasource.ts';
 import { getProjectsAndFiles, MEDIA_UPLOAD_DIR, sendMedia, sendProjectsAndFiles } from '../files/project-files.ts';
@@ -7,13 +11,6 @@ import type { FileSyncReport } from '../files/sync-folder.ts';
 import type { OperationDeps } from './operations.ts';
 
 export type FileProgress = (done: number, total: number) => void;
-
-type GetInput = Omit<DbSyncFilesGetRequest, 'centralDir' | 'cloneDir' | 'exclude'> &
-  Partial<Pick<DbSyncFilesGetRequest, 'centralDir' | 'cloneDir' | 'exclude'>>;
-type SendInput = Omit<DbSyncFilesSendRequest, 'localDir' | 'cloneDir' | 'exclude'> &
-  Partial<Pick<DbSyncFilesSendRequest, 'localDir' | 'cloneDir' | 'exclude'>>;
-type MediaInput = Omit<DbSyncFilesMediaRequest, 'cloneDir' | 'centralDir'> &
-  Partial<Pick<DbSyncFilesMediaRequest, 'cloneDir' | 'centralDir'>>;
 
 const place = (connection: string, dir: string) => `${connection}:${dir.replace(/^\/+|\/+$/g, '') || '/'}`;
 
@@ -37,9 +34,8 @@ async function projectRewrite(
 }
 
 /** Central file service → clone folder; QGIS projects rewritten when both databases are named. */
-export async function getFiles(deps: OperationDeps, input: GetInput, onProgress?: FileProgress) {
-  const centralDir = input.centralDir ?? '';
-  const cloneDir = input.cloneDir ?? '';
+export async function getFiles(deps: OperationDeps, input: DbSyncFilesGetRequest, onProgress?: FileProgress) {
+  const { centralDir, cloneDir } = input;
   const central = await deps.connections.fileService(input.centralFiles);
   const clone = await deps.connections.fileService(input.cloneFiles);
   const rewrite =
@@ -48,7 +44,7 @@ export async function getFiles(deps: OperationDeps, input: GetInput, onProgress?
       : {};
   const report = await getProjectsAndFiles(central, centralDir, clone, cloneDir, {
     node: input.centralFiles,
-    exclude: input.exclude ?? [],
+    exclude: input.exclude,
     signal: deps.signal,
     onProgress,
     ...rewrite,
@@ -57,14 +53,13 @@ export async function getFiles(deps: OperationDeps, input: GetInput, onProgress?
 }
 
 /** A data manager's folder → a clone's file service, projects as they are. */
-export async function sendFiles(deps: OperationDeps, input: SendInput, onProgress?: FileProgress) {
-  const localDir = input.localDir ?? '';
-  const cloneDir = input.cloneDir ?? '';
+export async function sendFiles(deps: OperationDeps, input: DbSyncFilesSendRequest, onProgress?: FileProgress) {
+  const { localDir, cloneDir } = input;
   const local = await deps.connections.fileService(input.localFiles);
   const clone = await deps.connections.fileService(input.cloneFiles);
   const report = await sendProjectsAndFiles(local, localDir, clone, cloneDir, {
     node: input.localFiles,
-    exclude: input.exclude ?? [],
+    exclude: input.exclude,
     signal: deps.signal,
     onProgress,
   });
@@ -72,9 +67,8 @@ export async function sendFiles(deps: OperationDeps, input: SendInput, onProgres
 }
 
 /** The clone's `media/upload/` → the central's, never replacing a file there. */
-export async function sendMediaFiles(deps: OperationDeps, input: MediaInput, onProgress?: FileProgress) {
-  const cloneDir = input.cloneDir ?? '';
-  const centralDir = input.centralDir ?? '';
+export async function sendMediaFiles(deps: OperationDeps, input: DbSyncFilesMediaRequest, onProgress?: FileProgress) {
+  const { cloneDir, centralDir } = input;
   const clone = await deps.connections.fileService(input.cloneFiles);
   const central = await deps.connections.fileService(input.centralFiles);
   const report = await sendMedia(clone, cloneDir, central, centralDir, {

@@ -3,8 +3,23 @@
  * the `dbsync` settings, results as the contracts describe them. Who may name which connection
  * is the caller's business (DbSyncConnections).
  */
-import type { DbSyncConflictsQuery, DbSyncMigrateRequest, DbSyncPrepareRequest, DbSyncResolveRequest } from '../../../contracts/dbsync.dto.ts';
-import type { DbSyncConflict, DbSyncConflictPage, DbSyncDeployResult, DbSyncInstallResult, DbSyncMigrateResult, DbSyncPrepareResult, DbSyncStatusResult, DbSyncSyncResult, DbSyncVerifyResult } from '../../../contracts/dbsync-results.dto.ts';
+import type {
+  DbSyncConflictsQuery,
+  DbSyncMigrateRequest,
+  DbSyncPrepareRequest,
+  DbSyncResolveRequest,
+} from '../../../contracts/dbsync.dto.ts';
+import type {
+  DbSyncConflict,
+  DbSyncConflictPage,
+  DbSyncDeployResult,
+  DbSyncInstallResult,
+  DbSyncMigrateResult,
+  DbSyncPrepareResult,
+  DbSyncStatusResult,
+  DbSyncSyncResult,
+  DbSyncVerifyResult,
+} from '../../../contracts/dbsync-results.dto.ts';
 import { UserError } from '../../../errors/errors.ts';
 import { listCatalogTables } from '../catalog.ts';
 import { listConflicts, resolveConflict } from '../conflicts.ts';

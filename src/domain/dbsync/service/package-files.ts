@@ -97,23 +97,22 @@ export async function newPackageName(settings: DbSyncSettings, central: string):
 
 /**
  * Stores an uploaded archive after checking it as a deploy would (manifest, entries, checksums:
- * `dbsync_archive_invalid`). Named `name`, or after its package id.
+ * `dbsync_archive_invalid`), as `name` (replacing a package of that name).
  */
 export async function saveUpload(
   settings: DbSyncSettings,
   body: Readable,
-  options: { name?: string; signal: AbortSignal },
+  options: { name: string; signal: AbortSignal },
 ): Promise<DbSyncUploadResult> {
-  const given = options.name === undefined ? undefined : checkPackageName(options.name);
+  const name = checkPackageName(options.name);
   const dir = await folder(settings);
   // A private folder: the archive keeps a readable name in messages, and no listing shows it.
   const scratch = path.join(dir, `.upload-${randomBytes(6).toString('hex')}`);
   await mkdir(scratch, { mode: 0o700 });
-  const partial = path.join(scratch, given ?? 'upload.zip');
+  const partial = path.join(scratch, name);
   try {
     await pipeline(body, createWriteStream(partial, { flags: 'wx', mode: 0o600 }), { signal: options.signal });
     const { manifest } = await openPackage(partial, options.signal);
-    const name = given ?? `package-${manifest.packageId}.zip`;
     const file = await packageFile(settings, name);
     const { size } = await stat(partial);
     await rename(partial, file);

@@ -82,11 +82,11 @@ test('an expired clone is refused (dbsync_clone_expired) and told to redeploy; a
 
 test('a clone absent beyond the retention is expired by the next sync of another clone', async () => {
   await cluster.central.query(`UPDATE geosync_dbsync.clone SET last_sync_at = now() - interval '40 days'`);
-  const [{ id }] = await cluster.central.query<{ id: string }>(
+  const [expiredPackage] = await cluster.central.query<{ id: string }>(
     `INSERT INTO geosync_dbsync.package (id, snapshot, schema_version, schemas, expires_at)
      VALUES (gen_random_uuid(), pg_current_snapshot(), 1, '{field}', now() - interval '1 day') RETURNING id::text`,
   );
-  assert.ok(id);
+  assert.ok(expiredPackage?.id);
   const { pruneCentral } = await import('../../src/domain/dbsync/sync.ts');
   await cluster.central.db.withSession((s) => pruneCentral(s, 30), signal());
   assert.deepEqual(await cluster.central.query('SELECT expired FROM geosync_dbsync.clone'), [{ expired: true }]);

@@ -41,6 +41,7 @@ export async function listCatalogTables(session: PgSession, schemas: readonly st
                              OR pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%')), '{}') AS local_columns,
             coalesce((SELECT array_agg(a.attname::text ORDER BY a.attnum) FROM pg_attribute a
                       WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+                        AND a.atttypid NOT IN ('json'::regtype, 'jsonb'::regtype)
                         AND EXISTS (SELECT 1 FROM pg_cast pc WHERE pc.castsource = a.atttypid
                                      AND pc.casttarget IN ('json'::regtype, 'jsonb'::regtype))), '{}') AS text_columns,
             CASE WHEN NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'uid' AND NOT a.attisdropped)

@@ -67,6 +67,16 @@ export async function syncClone(
   options: SyncOptions,
 ): Promise<SyncReport> {
   const started = Date.now();
+  const batch = options.batchChanges;
+  if (batch !== undefined && (!Number.isInteger(batch) || batch < 1 || batch > 1_000_000)) {
+    throw new UserError(
+      'dbsync_invalid_batch_size',
+      `The batch size must be a whole number from 1 to 1,000,000, not ${batch}`,
+      {
+        details: [{ field: 'batchChanges', message: 'a whole number from 1 to 1,000,000' }],
+      },
+    );
+  }
   return central.withSession(
     (centralLock) =>
       clone.withSession(async (cloneLock) => {

@@ -100,7 +100,15 @@ async function sendWindow(
   const upto =
     inbound.window_xmin ??
     (await out.query<{ x: string }>('SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS x')).rows[0]!.x;
-  const size = inbound.window_xmin ? (inbound.batch_size ?? options.batchChanges) : options.batchChanges;
+  // A resumed window is re-cut with the size it was cut with (its batches are already recorded).
+  const stored = inbound.batch_size !== null && inbound.batch_size > 0 ? inbound.batch_size : undefined;
+  const size = inbound.window_xmin ? (stored ?? options.batchChanges) : options.batchChanges;
+  if (!Number.isInteger(size) || size < 1) {
+    throw new UserError(
+      'dbsync_invalid_batch_size',
+      `The batch size must be a whole number of at least 1, not ${size}`,
+    );
+  }
   const { rows } = await out.query<{ n: number }>('SELECT geosync_dbsync.open_window($1, $2, $3) AS n', [
     receiver.meta.nodeId,
     inbound.cursor,

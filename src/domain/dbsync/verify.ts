@@ -81,50 +81,66 @@ export async function verifyClone(
       clone.withSession(async (ks) => {
         await requireNode(cs, 'central', 'central');
         await requireNode(ks, 'clone', 'clone');
-        const { rows: tables } = await cs.query<SyncedTableRow>(
-          'SELECT id, schema_name, table_name FROM geosync_dbsync.synced_table ORDER BY id',
-        );
-        const report: VerifyReport = { equal: true, tables: [] };
-        for (const t of tables) {
-          signal.throwIfAborted();
-          const [cb, kb] = [await buckets(cs, t), await buckets(ks, t)];
-          const count = (m: Map<string, { n: number }>) => [...m.values()].reduce((a, b) => a + b.n, 0);
-          const differing = [...new Set([...cb.keys(), ...kb.keys()])].filter((b) => cb.get(b)?.h !== kb.get(b)?.h);
-          const diff: TableDifference = {
-            table: `${t.schema_name}.${t.table_name}`,
-            centralRows: count(cb),
-            cloneRows: count(kb),
-            missingOnClone: [],
-            extraOnClone: [],
-            different: [],
-            truncated: false,
-          };
-          if (differing.length > 0) {
-            const [cr, kr] = [await rowsOf(cs, t, differing), await rowsOf(ks, t, differing)];
-            for (const [uid, h] of cr) {
-              if (!kr.has(uid)) diff.missingOnClone.push(uid);
-              else if (kr.get(uid) !== h) {
-                if (diff.different.length >= LIST_LIMIT) {
-                  diff.truncated = true;
-                  continue;
-                }
-                const [a, b] = [await valuesOf(cs, t, uid), await valuesOf(ks, t, uid)];
-                const columns = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter(
-                  (c) => JSON.stringify(a[c]) !== JSON.stringify(b[c]),
-                );
-                diff.different.push({ uid, columns: columns.sort() });
-              }
-            }
-            for (const uid of kr.keys()) if (!cr.has(uid)) diff.extraOnClone.push(uid);
-            diff.truncated ||= diff.missingOnClone.length > LIST_LIMIT || diff.extraOnClone.length > LIST_LIMIT;
-            diff.missingOnClone = diff.missingOnClone.sort().slice(0, LIST_LIMIT);
-            diff.extraOnClone = diff.extraOnClone.sort().slice(0, LIST_LIMIT);
-            report.equal = false;
-          }
-          report.tables.push(diff);
+        // One snapshot per side, values formatted alike whatever each database's settings.
+        for (const s of [cs, ks]) {
+          await s.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+          await s.query(
+            `SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres';
+             SET LOCAL extra_float_digits = 3; SET LOCAL bytea_output = 'hex'`,
+          );
         }
-        return report;
+        try {
+          return await compareTables(cs, ks, signal);
+        } finally {
+          await Promise.all([cs.query('COMMIT'), ks.query('COMMIT')]);
+        }
       }, signal),
     signal,
   );
+}
+
+async function compareTables(cs: PgSession, ks: PgSession, signal: AbortSignal): Promise<VerifyReport> {
+  const { rows: tables } = await cs.query<SyncedTableRow>(
+    'SELECT id, schema_name, table_name FROM geosync_dbsync.synced_table ORDER BY id',
+  );
+  const report: VerifyReport = { equal: true, tables: [] };
+  for (const t of tables) {
+    signal.throwIfAborted();
+    const [cb, kb] = [await buckets(cs, t), await buckets(ks, t)];
+    const count = (m: Map<string, { n: number }>) => [...m.values()].reduce((a, b) => a + b.n, 0);
+    const differing = [...new Set([...cb.keys(), ...kb.keys()])].filter((b) => cb.get(b)?.h !== kb.get(b)?.h);
+    const diff: TableDifference = {
+      table: `${t.schema_name}.${t.table_name}`,
+      centralRows: count(cb),
+      cloneRows: count(kb),
+      missingOnClone: [],
+      extraOnClone: [],
+      different: [],
+      truncated: false,
+    };
+    if (differing.length > 0) {
+      const [cr, kr] = [await rowsOf(cs, t, differing), await rowsOf(ks, t, differing)];
+      for (const [uid, h] of cr) {
+        if (!kr.has(uid)) diff.missingOnClone.push(uid);
+        else if (kr.get(uid) !== h) {
+          if (diff.different.length >= LIST_LIMIT) {
+            diff.truncated = true;
+            continue;
+          }
+          const [a, b] = [await valuesOf(cs, t, uid), await valuesOf(ks, t, uid)];
+          const columns = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter(
+            (c) => JSON.stringify(a[c]) !== JSON.stringify(b[c]),
+          );
+          diff.different.push({ uid, columns: columns.sort() });
+        }
+      }
+      for (const uid of kr.keys()) if (!cr.has(uid)) diff.extraOnClone.push(uid);
+      diff.truncated ||= diff.missingOnClone.length > LIST_LIMIT || diff.extraOnClone.length > LIST_LIMIT;
+      diff.missingOnClone = diff.missingOnClone.sort().slice(0, LIST_LIMIT);
+      diff.extraOnClone = diff.extraOnClone.sort().slice(0, LIST_LIMIT);
+      report.equal = false;
+    }
+    report.tables.push(diff);
+  }
+  return report;
 }

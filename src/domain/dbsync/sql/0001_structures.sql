@@ -222,25 +222,12 @@ LANGUAGE sql IMMUTABLE AS $$
             FROM pg_snapshot_xip(c) AS x(i) WHERE i >= upto) END
 $$;
 
--- A row as the sync ships it: every column but the local ones; geometries as hex EWKB text.
-CREATE FUNCTION geosync_dbsync.row_values(r anyelement, local_columns text[], text_columns text[])
-RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
-DECLARE
-  j jsonb := to_jsonb(r) - local_columns;
-  c text;
-  v text;
-BEGIN
-  FOREACH c IN ARRAY text_columns LOOP
-    EXECUTE format('SELECT ($1).%I::text', c) INTO v USING r;
-    j := jsonb_set(j, ARRAY[c], coalesce(to_jsonb(v), 'null'::jsonb));
-  END LOOP;
-  RETURN j;
-END $$;
-
 -- The capture trigger. SECURITY DEFINER: editors need no right on the log. Writes nothing while
 -- the sync applies received changes (the transaction-local origin setting), so nothing echoes.
 CREATE FUNCTION geosync_dbsync.capture() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp AS $$
+SET search_path = pg_catalog, pg_temp
+-- values are formatted the same on every node, whatever the session's settings
+SET TimeZone = 'UTC' SET DateStyle = 'ISO, YMD' SET IntervalStyle = 'postgres' SET extra_float_digits = 3 SET bytea_output = 'hex' AS $$
 DECLARE
   t geosync_dbsync.synced_table;
   m geosync_dbsync.meta;
@@ -260,11 +247,12 @@ BEGIN
     RETURN NULL;
   END IF;
   SELECT * INTO m FROM geosync_dbsync.meta;
+  -- values_expr (structure version 2) reads the columns one by one, geometries as EWKB text.
   IF TG_OP <> 'DELETE' THEN
-    n := geosync_dbsync.row_values(NEW, t.local_columns, t.text_columns);
+    EXECUTE format('SELECT %s FROM (SELECT ($1).*) x', geosync_dbsync.values_expr(t, 'x')) INTO n USING NEW;
   END IF;
   IF TG_OP <> 'INSERT' THEN
-    o := geosync_dbsync.row_values(OLD, t.local_columns, t.text_columns);
+    EXECUTE format('SELECT %s FROM (SELECT ($1).*) x', geosync_dbsync.values_expr(t, 'x')) INTO o USING OLD;
   END IF;
   uid := coalesce((n->>'uid')::uuid, (o->>'uid')::uuid);
   IF TG_OP = 'UPDATE' THEN

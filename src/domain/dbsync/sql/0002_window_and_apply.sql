@@ -11,18 +11,21 @@ LANGUAGE sql STABLE AS $$
      AND NOT (a.attname::text = ANY (t.local_columns))
 $$;
 
--- The SQL expression of a row's shipped values (alias `a`), as row_values computes them, inline
--- so a set-based statement does not call a function per row.
+-- The SQL expression of a row's shipped values (alias `a`): column by column (never to_jsonb of
+-- the whole row, which runs geometry's json cast, ST_AsGeoJSON, lossy and failing on curves);
+-- geometries as hex EWKB text. NULL for the absent row of a LEFT JOIN (uid is never NULL).
 CREATE FUNCTION geosync_dbsync.values_expr(t geosync_dbsync.synced_table, a text) RETURNS text
-LANGUAGE plpgsql IMMUTABLE AS $$
+LANGUAGE plpgsql STABLE AS $$
 DECLARE
-  e text := format('(to_jsonb(%I) - %L::text[])', a, t.local_columns);
-  c text;
+  parts text;
 BEGIN
-  FOREACH c IN ARRAY t.text_columns LOOP
-    e := e || format(' || jsonb_build_object(%L, %I.%I::text)', c, a, c);
-  END LOOP;
-  RETURN e;
+  -- jsonb_build_object takes at most 100 arguments: 50 columns per call.
+  SELECT string_agg(o, ' || ') INTO parts FROM (
+    SELECT format('jsonb_build_object(%s)', string_agg(format(
+             CASE WHEN c = ANY (t.text_columns) THEN '%L, %I.%I::text' ELSE '%L, %I.%I' END, c, a, c), ', ' ORDER BY n)) AS o
+      FROM unnest(geosync_dbsync.shipped_columns(t)) WITH ORDINALITY u(c, n)
+     GROUP BY (n - 1) / 50) s;
+  RETURN format('CASE WHEN %I.uid IS NULL THEN NULL ELSE %s END', a, coalesce(parts, '''{}''::jsonb'));
 END $$;
 
 -- The changes a receiver has not seen, compacted per row (I+U -> I, U+U -> U keeping the first
@@ -138,13 +141,18 @@ BEGIN
   SELECT c.pos, c.row_uid, c.op, e.key, e.value, c.old_vals->e.key, c.cur->e.key, c.clocks->e.key,
          c.local_clocks->e.key,
          -- a resolution chosen by a person (clock marked 'resolved') is applied, never a conflict
-         NOT (c.op = 'U' AND (c.cur->e.key) IS NOT DISTINCT FROM (c.old_vals->e.key)) AND (c.clocks->e.key->>2) IS DISTINCT FROM 'resolved',
+         (c.cur->e.key) IS DISTINCT FROM e.value
+           AND NOT (c.op = 'U' AND (c.cur->e.key) IS NOT DISTINCT FROM (c.old_vals->e.key))
+           AND (c.clocks->e.key->>2) IS DISTINCT FROM 'resolved',
          false
     FROM pg_temp.dbsync_cur c CROSS JOIN LATERAL jsonb_each(c.new_vals) e
-   WHERE c.cur IS NOT NULL AND e.key <> 'uid' AND e.key = ANY (cols) AND (c.cur->e.key) IS DISTINCT FROM e.value;
+   -- equal values stay: under lww their (newer) clock must still be kept and forwarded
+   WHERE c.cur IS NOT NULL AND e.key <> 'uid' AND e.key = ANY (cols);
   UPDATE pg_temp.dbsync_col SET accept = CASE
-      WHEN NOT conflict THEN true
-      WHEN t.rule = 'lww' THEN geosync_dbsync.clock_gt(inclock, localclock)
+      WHEN (inclock->>2) IS NOT DISTINCT FROM 'resolved' THEN true
+      -- lww is a register of (value, clock): an older clock never wins, conflict or not (A-B-A)
+      WHEN t.rule = 'lww' THEN localclock IS NULL OR geosync_dbsync.clock_gt(inclock, localclock)
+      WHEN NOT conflict THEN curv IS DISTINCT FROM newv
       WHEN t.rule = 'central_wins' THEN m.role = 'clone'
       ELSE false END;
 
@@ -175,7 +183,7 @@ BEGIN
     EXECUTE format(
       'UPDATE %I.%I AS x SET %s FROM (
          SELECT y.uid, jsonb_populate_record(y, v.vals) AS r
-           FROM (SELECT row_uid, jsonb_object_agg(col, newv) AS vals FROM pg_temp.dbsync_col WHERE accept GROUP BY row_uid) v
+           FROM (SELECT row_uid, jsonb_object_agg(col, newv) AS vals FROM pg_temp.dbsync_col WHERE accept AND curv IS DISTINCT FROM newv GROUP BY row_uid) v
            JOIN %I.%I AS y ON y.uid = v.row_uid) a
        WHERE x.uid = a.uid', t.schema_name, t.table_name, set_list, t.schema_name, t.table_name);
     GET DIAGNOSTICS k = ROW_COUNT;
@@ -344,7 +352,9 @@ END $$;
 -- Applies the staged batch (dbsync_stage, filled by COPY) in the caller's transaction, which also
 -- records the batch and the cursor: all of it commits, or none of it.
 CREATE FUNCTION geosync_dbsync.apply_stage(p_origin uuid, p_window xid8, p_batch integer) RETURNS jsonb
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+-- values are formatted the same on every node, whatever the session's settings
+SET TimeZone = 'UTC' SET DateStyle = 'ISO, YMD' SET IntervalStyle = 'postgres' SET extra_float_digits = 3 SET bytea_output = 'hex' AS $$
 DECLARE
   m geosync_dbsync.meta;
   t geosync_dbsync.synced_table;
@@ -461,7 +471,9 @@ END $$;
 
 -- A table joining the sync while clones exist: its rows reach them as inserts (no redeploy).
 CREATE FUNCTION geosync_dbsync.log_all_rows(t geosync_dbsync.synced_table) RETURNS bigint
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+-- values are formatted the same on every node, whatever the session's settings
+SET TimeZone = 'UTC' SET DateStyle = 'ISO, YMD' SET IntervalStyle = 'postgres' SET extra_float_digits = 3 SET bytea_output = 'hex' AS $$
 DECLARE
   m geosync_dbsync.meta;
   n bigint;
@@ -480,7 +492,9 @@ END $$;
 
 -- A person's resolution of one column, logged with a clock marked 'resolved' (applied everywhere).
 CREATE FUNCTION geosync_dbsync.resolve_column(p_table integer, p_uid uuid, p_col text, p_value jsonb)
-RETURNS integer LANGUAGE plpgsql AS $$
+RETURNS integer LANGUAGE plpgsql
+-- values are formatted the same on every node, whatever the session's settings
+SET TimeZone = 'UTC' SET DateStyle = 'ISO, YMD' SET IntervalStyle = 'postgres' SET extra_float_digits = 3 SET bytea_output = 'hex' AS $$
 DECLARE
   t geosync_dbsync.synced_table;
   m geosync_dbsync.meta;
@@ -514,7 +528,9 @@ END $$;
 -- A person's resolution of a whole row: `p_keep` 'central' keeps the central's row (or its
 -- absence); 'clone' writes `p_row` (NULL: deleted; with "__merge": over the central's row).
 CREATE FUNCTION geosync_dbsync.resolve_row(p_table integer, p_uid uuid, p_row jsonb, p_keep text)
-RETURNS void LANGUAGE plpgsql AS $$
+RETURNS void LANGUAGE plpgsql
+-- values are formatted the same on every node, whatever the session's settings
+SET TimeZone = 'UTC' SET DateStyle = 'ISO, YMD' SET IntervalStyle = 'postgres' SET extra_float_digits = 3 SET bytea_output = 'hex' AS $$
 DECLARE
   t geosync_dbsync.synced_table;
   m geosync_dbsync.meta;

@@ -28,6 +28,8 @@ export class FtpSessions {
 
   /** Logs in a new client; `signal` closes it (which fails whatever it is doing). */
   async open(signal?: AbortSignal): Promise<FtpSession> {
+    // An abort listener never fires for a signal aborted already: refuse before logging in.
+    signal?.throwIfAborted();
     const client = new Client(TIMEOUT_MS);
     const abort = () => client.close();
     signal?.addEventListener('abort', abort, { once: true });
@@ -78,6 +80,10 @@ export class FtpSessions {
   /** Runs a transfer on a session of its own, closed when `fn` settles. */
   async transfer<T>(fn: (session: FtpSession) => Promise<T>, signal?: AbortSignal): Promise<T> {
     const session = await this.open(signal);
+    if (signal?.aborted) {
+      session.client.close();
+      throw signal.reason;
+    }
     this.transfers.add(session.client);
     const abort = () => session.client.close();
     signal?.addEventListener('abort', abort, { once: true });

@@ -106,6 +106,15 @@ describe('ftp', () => {
     await ftp.close();
   });
 
+  test('a write whose signal was aborted before it started fails and writes nothing', async () => {
+    const ftp = connect({ root: '/contract' });
+    const stopped = new AbortController();
+    stopped.abort(new Error('stopped before the write'));
+    await assert.rejects(ftp.write('never.txt', Readable.from(['x']), stopped.signal), /stopped before the write/);
+    assert.equal(await ftp.exists('never.txt'), false);
+    await ftp.close();
+  });
+
   test('a server dying mid-write: the write fails and the file never appears', async () => {
     const dying = await startFtpServer();
     const ftp = type.create(type.config.parse({ ...settings(), port: dying.port, root: '/' }), {

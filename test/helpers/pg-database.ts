@@ -20,6 +20,9 @@ const notUsed = (what: string) => () => {
 
 export function createTestPgDatabase(url: string, schema = 'public'): TestPgDatabase {
   const pool = new pg.Pool({ connectionString: url, max: 4 });
+  // An idle client ended by the server (another test terminating backends, a restart) must not
+  // crash the test process; the pool opens a new one on the next query.
+  pool.on('error', () => undefined);
   return {
     dialect: 'postgresql',
     schema,

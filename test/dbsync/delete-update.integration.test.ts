@@ -9,13 +9,21 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { type ConflictRecord, resolveConflict } from '../../src/domain/dbsync/conflicts.ts';
-import { createSyncCluster, type SyncCluster } from '../helpers/dbsync-cluster.ts';
-import type { SyncNodeDatabase } from '../helpers/dbsync-nodes.ts';
+import { type SyncCluster } from '../helpers/dbsync-cluster.ts';
+import {
+  assertConverged,
+  assertRow,
+  conflictOn,
+  conflictsOf,
+  pendingCount,
+  resolve,
+  RULE_TABLE_RULES,
+  RULE_TABLES as TABLES,
+  syncAll,
+  uid,
+  withSyncCluster,
+} from './scenario-helpers.ts';
 
-const TABLES = { lww: 'field.site_lww', central_wins: 'field.site_cw', manual: 'field.site_manual' } as const;
-
-const uid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 /** A seeded row (name 'a', h 1, note 'n') with some columns changed. */
 const site = (n: number, changes: Record<string, unknown> = {}) => ({
   uid: uid(n),
@@ -37,98 +45,12 @@ const siteSeed = Object.values(TABLES)
   )
   .join('\n');
 
-async function withCluster(
+function withCluster(
   run: (cluster: SyncCluster) => Promise<void>,
   setup = { setupSql: siteSetup, seedSql: siteSeed },
 ): Promise<void> {
-  const cluster = await createSyncCluster({
-    ...setup,
-    schemas: ['field'],
-    rules: { [TABLES.central_wins]: 'central_wins', [TABLES.manual]: 'manual' },
-  });
-  try {
-    await run(cluster);
-  } finally {
-    await cluster.close();
-  }
+  return withSyncCluster({ ...setup, rules: RULE_TABLE_RULES }, run);
 }
-
-const signal = () => AbortSignal.timeout(60_000);
-
-function nodesOf(c: SyncCluster): [string, SyncNodeDatabase][] {
-  return [['central', c.central], ...c.clones.map((n, i): [string, SyncNodeDatabase] => [`clone${i}`, n])];
-}
-
-/** The row (or its absence: undefined) on each named node, or on all three. */
-async function assertRow(
-  c: SyncCluster,
-  table: string,
-  id: string,
-  expected: Record<string, unknown> | undefined,
-  only?: string[],
-): Promise<void> {
-  for (const [name, node] of nodesOf(c)) {
-    if (only && !only.includes(name)) continue;
-    const found = (await c.rows(node, table)).find((r) => r.uid === id);
-    assert.deepEqual(found, expected, `${table} ${id} on ${name}`);
-  }
-}
-
-async function assertConverged(c: SyncCluster): Promise<void> {
-  for (const i of [0, 1]) {
-    const report = await c.verify(i);
-    assert.equal(report.equal, true, `clone${i}: ${JSON.stringify(report.tables.filter((t) => !isEqual(t)))}`);
-  }
-}
-const isEqual = (t: { missingOnClone: unknown[]; extraOnClone: unknown[]; different: unknown[] }) =>
-  t.missingOnClone.length + t.extraOnClone.length + t.different.length === 0;
-
-async function syncAll(c: SyncCluster): Promise<void> {
-  for (const i of [0, 1, 0, 1]) await c.sync(i);
-}
-
-interface SeenConflict {
-  node: string;
-  kind: string;
-  column: string | null;
-  base: unknown;
-  central: unknown;
-  clone: unknown;
-  winner: string;
-  outcome: string;
-}
-
-async function conflictRecords(c: SyncCluster, table: string, id: string): Promise<ConflictRecord[]> {
-  return (await c.conflicts()).filter((r) => r.table === table && r.rowUid === id).sort((a, b) => a.id - b.id);
-}
-
-const nodeName = (c: SyncCluster, id: string) => (id === c.centralId ? 'central' : `clone${c.cloneIds.indexOf(id)}`);
-
-async function conflictsOf(c: SyncCluster, table: string, id: string): Promise<SeenConflict[]> {
-  return (await conflictRecords(c, table, id))
-    .map((r) => ({
-      node: nodeName(c, r.nodeId),
-      kind: r.kind,
-      column: r.column,
-      base: r.base,
-      central: r.central,
-      clone: r.clone,
-      winner: r.winner,
-      outcome: r.outcome,
-    }))
-    .sort((a, b) => a.node.localeCompare(b.node));
-}
-
-const conflictOn = async (c: SyncCluster, table: string, id: string, node: string) => {
-  const found = (await conflictRecords(c, table, id)).find((r) => nodeName(c, r.nodeId) === node);
-  assert.ok(found, `a conflict of ${id} detected on ${node}`);
-  return found;
-};
-
-const resolve = (c: SyncCluster, id: number, keep: 'central' | 'clone' | 'value', value?: unknown) =>
-  resolveConflict(c.central.db, id, { keep, value, by: 'tester' }, signal());
-
-const pendingCount = async (c: SyncCluster) => (await c.conflicts()).filter((x) => x.outcome === 'pending').length;
 
 test('§6.7 central deletes while the clone updates one or several columns: lww and central_wins delete, recorded both sides', async () => {
   await withCluster(async (cluster) => {

@@ -8,88 +8,29 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { type ConflictRecord, resolveConflict } from '../../src/domain/dbsync/conflicts.ts';
-import { createSyncCluster, type SyncCluster, type SyncClusterOptions } from '../helpers/dbsync-cluster.ts';
+import type { ConflictRecord } from '../../src/domain/dbsync/conflicts.ts';
+import type { SyncCluster } from '../helpers/dbsync-cluster.ts';
 import type { SyncNodeDatabase } from '../helpers/dbsync-nodes.ts';
-
-const uid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
-
-async function withCluster(
-  options: Omit<SyncClusterOptions, 'schemas'>,
-  run: (cluster: SyncCluster) => Promise<void>,
-): Promise<void> {
-  const cluster = await createSyncCluster({ ...options, schemas: ['field'] });
-  try {
-    await run(cluster);
-  } finally {
-    await cluster.close();
-  }
-}
-
-const signal = () => AbortSignal.timeout(60_000);
-
-function nodesOf(c: SyncCluster): [string, SyncNodeDatabase][] {
-  return [['central', c.central], ...c.clones.map((n, i): [string, SyncNodeDatabase] => [`clone${i}`, n])];
-}
-
-/** The row (or its absence: undefined) on each named node, or on all three. */
-async function assertRow(
-  c: SyncCluster,
-  table: string,
-  id: string,
-  expected: Record<string, unknown> | undefined,
-  only?: string[],
-): Promise<void> {
-  for (const [name, node] of nodesOf(c)) {
-    if (only && !only.includes(name)) continue;
-    const found = (await c.rows(node, table)).find((r) => r.uid === id);
-    assert.deepEqual(found, expected, `${table} ${id} on ${name}`);
-  }
-}
+import {
+  assertConverged,
+  assertRow,
+  conflictRecords,
+  conflictsOf,
+  nodeName,
+  nodesOf,
+  pendingCount,
+  resolve,
+  RULE_TABLE_RULES,
+  RULE_TABLES,
+  syncAll,
+  uid,
+  withSyncCluster as withCluster,
+} from './scenario-helpers.ts';
 
 /** The whole table (shipped values, by uid) on every node. */
 async function assertTable(c: SyncCluster, table: string, expected: Record<string, unknown>[]): Promise<void> {
   for (const [name, node] of nodesOf(c)) assert.deepEqual(await c.rows(node, table), expected, `${table} on ${name}`);
 }
-
-async function assertConverged(c: SyncCluster): Promise<void> {
-  for (const i of [0, 1]) {
-    const report = await c.verify(i);
-    assert.equal(report.equal, true, `clone${i}: ${JSON.stringify(report.tables)}`);
-  }
-}
-
-async function syncAll(c: SyncCluster): Promise<void> {
-  for (const i of [0, 1, 0, 1]) await c.sync(i);
-}
-
-const nodeName = (c: SyncCluster, id: string) => (id === c.centralId ? 'central' : `clone${c.cloneIds.indexOf(id)}`);
-
-async function conflictRecords(c: SyncCluster, table: string, id: string): Promise<ConflictRecord[]> {
-  return (await c.conflicts()).filter((r) => r.table === table && r.rowUid === id).sort((a, b) => a.id - b.id);
-}
-
-async function conflictsOf(c: SyncCluster, table: string, id: string) {
-  return (await conflictRecords(c, table, id))
-    .map((r) => ({
-      node: nodeName(c, r.nodeId),
-      kind: r.kind,
-      column: r.column,
-      base: r.base,
-      central: r.central,
-      clone: r.clone,
-      winner: r.winner,
-      outcome: r.outcome,
-    }))
-    .sort((a, b) => a.node.localeCompare(b.node));
-}
-
-const resolve = (c: SyncCluster, id: number, keep: 'central' | 'clone' | 'value', value?: unknown) =>
-  resolveConflict(c.central.db, id, { keep, value, by: 'tester' }, signal());
-
-const pendingCount = async (c: SyncCluster) => (await c.conflicts()).filter((x) => x.outcome === 'pending').length;
-
-const RULE_TABLES = { lww: 'field.site_lww', central_wins: 'field.site_cw', manual: 'field.site_manual' } as const;
 
 test('§6.12 the same uid inserted on two nodes: insert_insert per differing column, decided by each rule', async () => {
   await withCluster(
@@ -99,7 +40,7 @@ test('§6.12 the same uid inserted on two nodes: insert_insert per differing col
           Object.values(RULE_TABLES).map((t) => `CREATE TABLE ${t} (id serial PRIMARY KEY, name text, h numeric);`),
         )
         .join('\n'),
-      rules: { [RULE_TABLES.central_wins]: 'central_wins', [RULE_TABLES.manual]: 'manual' },
+      rules: RULE_TABLE_RULES,
     },
     async (cluster) => {
       for (const t of Object.values(RULE_TABLES)) {

@@ -8,15 +8,25 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { type ConflictRecord, resolveConflict } from '../../src/domain/dbsync/conflicts.ts';
-import { createSyncCluster, type SyncCluster } from '../helpers/dbsync-cluster.ts';
-import type { SyncNodeDatabase } from '../helpers/dbsync-nodes.ts';
+import { type SyncCluster } from '../helpers/dbsync-cluster.ts';
+import {
+  assertConverged,
+  assertRow,
+  conflictOn,
+  conflictRecords,
+  conflictsOf,
+  resolve,
+  RULE_TABLE_RULES,
+  RULE_TABLES as TABLES,
+  type SeenConflict,
+  syncAll,
+  uid,
+  withSyncCluster,
+} from './scenario-helpers.ts';
 
-const TABLES = { lww: 'field.site_lww', central_wins: 'field.site_cw', manual: 'field.site_manual' } as const;
 type Rule = keyof typeof TABLES;
 const RULES = Object.keys(TABLES) as Rule[];
 
-const uid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const square = (x: number) => `SRID=2154;POLYGON((${x} 0,${x + 10} 0,${x + 10} 10,${x} 10,${x} 0))`;
 
 const setupSql = ['CREATE SCHEMA field;']
@@ -45,92 +55,16 @@ interface Ctx {
 }
 
 async function withCluster(run: (ctx: Ctx) => Promise<void>): Promise<void> {
-  const cluster = await createSyncCluster({
-    setupSql,
-    schemas: ['field'],
-    rules: { [TABLES.central_wins]: 'central_wins', [TABLES.manual]: 'manual' },
-    seedSql,
-  });
-  const hex = async (x: number) =>
-    (await cluster.central.query<{ h: string }>('SELECT $1::geometry::text AS h', [square(x)]))[0]!.h;
-  const base = await hex(0);
-  try {
+  await withSyncCluster({ setupSql, rules: RULE_TABLE_RULES, seedSql }, async (cluster) => {
+    const hex = async (x: number) =>
+      (await cluster.central.query<{ h: string }>('SELECT $1::geometry::text AS h', [square(x)]))[0]!.h;
+    const base = await hex(0);
     await run({
       cluster,
       hex,
       site: async (n, changes = {}) => ({ uid: uid(n), name: 'a', h: 1, note: 'n', geom: base, ...changes }),
     });
-  } finally {
-    await cluster.close();
-  }
-}
-
-const signal = () => AbortSignal.timeout(60_000);
-
-function nodesOf(c: SyncCluster): [string, SyncNodeDatabase][] {
-  return [['central', c.central], ...c.clones.map((n, i): [string, SyncNodeDatabase] => [`clone${i}`, n])];
-}
-
-async function rowOn(c: SyncCluster, node: SyncNodeDatabase, table: string, id: string) {
-  return (await c.rows(node, table)).find((r) => r.uid === id);
-}
-
-/** The row (or its absence: undefined) on each named node, or on all three. */
-async function assertRow(
-  c: SyncCluster,
-  table: string,
-  id: string,
-  expected: Record<string, unknown> | undefined,
-  only?: string[],
-): Promise<void> {
-  for (const [name, node] of nodesOf(c)) {
-    if (only && !only.includes(name)) continue;
-    assert.deepEqual(await rowOn(c, node, table, id), expected, `${table} ${id} on ${name}`);
-  }
-}
-
-async function assertConverged(c: SyncCluster): Promise<void> {
-  for (const i of [0, 1]) {
-    const report = await c.verify(i);
-    assert.equal(report.equal, true, `clone${i}: ${JSON.stringify(report.tables.filter((t) => t.different.length))}`);
-  }
-}
-
-/** Everyone gets everything: each clone syncs twice, interleaved. */
-async function syncAll(c: SyncCluster): Promise<void> {
-  for (const i of [0, 1, 0, 1]) await c.sync(i);
-}
-
-interface SeenConflict {
-  node: string;
-  kind: string;
-  column: string | null;
-  base: unknown;
-  central: unknown;
-  clone: unknown;
-  winner: string;
-  outcome: string;
-}
-
-async function conflictRecords(c: SyncCluster, table: string, id: string): Promise<ConflictRecord[]> {
-  return (await c.conflicts()).filter((r) => r.table === table && r.rowUid === id).sort((a, b) => a.id - b.id);
-}
-
-/** The conflicts of one row as the central lists them (its own and those pushed by clones). */
-async function conflictsOf(c: SyncCluster, table: string, id: string): Promise<SeenConflict[]> {
-  const names = new Map([[c.centralId, 'central'], ...c.cloneIds.map((n, i): [string, string] => [n, `clone${i}`])]);
-  return (await conflictRecords(c, table, id))
-    .map((r) => ({
-      node: names.get(r.nodeId) ?? r.nodeId,
-      kind: r.kind,
-      column: r.column,
-      base: r.base,
-      central: r.central,
-      clone: r.clone,
-      winner: r.winner,
-      outcome: r.outcome,
-    }))
-    .sort((a, b) => a.node.localeCompare(b.node) || String(a.column).localeCompare(String(b.column)));
+  });
 }
 
 /** The same conflict seen by the central and by the clone that pushed it. */
@@ -139,14 +73,7 @@ const seenByBoth = (node: string, conflict: Omit<SeenConflict, 'node'>): SeenCon
   { node, ...conflict },
 ];
 
-const resolve = (c: SyncCluster, id: number, keep: 'central' | 'clone' | 'value', value?: unknown) =>
-  resolveConflict(c.central.db, id, { keep, value, by: 'tester' }, signal());
-
-const centralConflict = async (c: SyncCluster, table: string, id: string) => {
-  const found = (await conflictRecords(c, table, id)).find((r) => r.nodeId === c.centralId);
-  assert.ok(found, `a conflict of ${id} detected on the central`);
-  return found;
-};
+const centralConflict = (c: SyncCluster, table: string, id: string) => conflictOn(c, table, id, 'central');
 
 test('§6.1 same row, different columns on the central and a clone: both values kept, no conflict (every rule)', async () => {
   await withCluster(async ({ cluster, site }) => {
